@@ -1,0 +1,7 @@
+"""Allow ``python -m scaffold``."""
+
+import sys
+
+from scaffold._cli import main
+
+sys.exit(main())

@@ -1,0 +1,238 @@
+"""One function per command: gather answers, ask what is missing, call the library, print.
+
+The command line (``_cli``) parses options into an ``argparse.Namespace`` and
+calls one of these; the work itself is done by the library modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from scaffold import answers
+from scaffold.criteria import CRITERIA, Answers
+from scaffold.errors import InstallError, InvalidAnswersError
+from scaffold.frameworks import FRAMEWORKS, Framework
+from scaffold.questions import Question, Value
+from scaffold.recommender import Recommendation, recommend
+from scaffold.report import format_comparison, format_next_steps, format_recommendation, score_line
+
+if TYPE_CHECKING:
+    from scaffold.project import ProjectRequest
+
+Asker = Callable[[Question], Value]
+
+
+def _note(message: str) -> None:
+    print(f"scaffold: {message}", file=sys.stderr)
+
+
+def _asker(args: argparse.Namespace) -> Asker | None:
+    """The prompt function, or None when questions must take their defaults."""
+    if args.defaults:
+        return None
+    if not answers.can_prompt():
+        return None
+    from scaffold import prompts
+
+    return prompts.ask
+
+
+def _say_defaults_used(args: argparse.Namespace, unanswered: list[str]) -> None:
+    """Tell a non-interactive run, once, that defaults stand in for unanswered questions."""
+    if unanswered and not args.defaults:
+        reason = "CI is set" if answers.ci_is_set() else "no terminal"
+        count = len(unanswered)
+        _note(f"{reason}: {count} unanswered questions take their defaults (--defaults hides this)")
+
+
+def _criteria_answers(given: Mapping[str, str], ask: Asker | None) -> Answers:
+    values = dict(given)
+    for question in CRITERIA:
+        if question.key not in values and ask is not None:
+            values[question.key] = str(ask(question))
+    return Answers(values)
+
+
+def recommend_command(args: argparse.Namespace) -> int:
+    """Run the questionnaire and print the recommendation, as text or one JSON object."""
+    data = answers.gather(args.data_file, args.data)
+    given, problems = answers.parse_criteria(data)
+    problems = answers.unknown_keys(data, answers.criteria_keys()) + problems
+    if problems:
+        raise InvalidAnswersError(problems)
+    ask = _asker(args)
+    if ask is None:
+        _say_defaults_used(args, [q.key for q in CRITERIA if q.key not in given])
+    recommendation = recommend(_criteria_answers(given, ask))
+    if args.json:
+        print(json.dumps(recommendation.to_json(), indent=2))
+    else:
+        print(format_recommendation(recommendation))
+    return 0
+
+
+def frameworks_command(args: argparse.Namespace) -> int:
+    """Print Django, Flask and FastAPI side by side."""
+    if args.json:
+        table = {info.framework.value: dict(info.comparison) for info in FRAMEWORKS.values()}
+        print(json.dumps(table, indent=2))
+    else:
+        import shutil
+
+        print(format_comparison(width=min(shutil.get_terminal_size().columns, 120)))
+    return 0
+
+
+def new_command(args: argparse.Namespace) -> int:
+    """Recommend a framework (or take --framework), render the project, optionally install it."""
+    from scaffold import options
+    from scaffold.project import check_destination
+
+    # Everything already known is checked before the first question.
+    data = answers.gather(args.data_file, args.data)
+    option_keys = options.option_keys()
+    criteria_given, value_problems = answers.parse_criteria(data)
+    problems = answers.unknown_keys(data, answers.criteria_keys() + option_keys) + value_problems
+    option_data = {key: value for key, value in data.items() if key in option_keys}
+    try:
+        option_given = options.check_given(args.name, option_data)
+    except InvalidAnswersError as error:
+        problems += error.problems
+    if problems:
+        raise InvalidAnswersError(problems)
+    output_dir = Path(args.output_dir)
+    check_destination(output_dir / args.name, force=args.force)
+
+    ask = _asker(args)
+    if ask is None:
+        unanswered = (
+            [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
+        )
+        unanswered += [key for key in option_keys if key not in option_given]
+        _say_defaults_used(args, unanswered)
+    framework = (
+        Framework(args.framework) if args.framework else _choose(criteria_given, option_given, ask)
+    )
+    customise = ask is not None and _prompts().confirm("Customize project options?", default=False)
+    resolved = options.resolve(
+        framework.value, args.name, option_given, ask=ask if customise else None
+    )
+    request = _request(args, framework, resolved, output_dir)
+    if args.pretend:
+        return _pretend(request)
+    return _create(args, request)
+
+
+def _prompts() -> ModuleType:
+    """The prompt module, imported only when a terminal is there (it loads questionary)."""
+    from scaffold import prompts
+
+    return prompts
+
+
+def _choose(
+    given: Mapping[str, str], option_given: Mapping[str, Value], ask: Asker | None
+) -> Framework:
+    """Recommend, show why, and let a person at a terminal accept or override."""
+    from scaffold import options
+
+    recommendation = recommend(_criteria_answers(given, ask))
+    if ask is None:
+        _print_summary(recommendation)
+        return recommendation.framework
+    print()
+    print(format_recommendation(recommendation))
+    print()
+    unavailable = {
+        framework: problem
+        for framework in Framework
+        if (problem := options.conflict(framework.value, option_given))
+    }
+    chosen: Framework = _prompts().choose_framework(recommendation, unavailable)
+    return chosen
+
+
+def _print_summary(recommendation: Recommendation) -> None:
+    label = FRAMEWORKS[recommendation.framework].label
+    print(f"Recommended: {label} ({score_line(recommendation)})")
+    for reason in recommendation.reasons:
+        print(f"  - {reason}")
+
+
+def _request(
+    args: argparse.Namespace, framework: Framework, resolved: Mapping[str, Value], output_dir: Path
+) -> ProjectRequest:
+    from scaffold.project import ProjectRequest
+
+    return ProjectRequest(
+        name=args.name,
+        framework=framework,
+        options=dict(resolved),
+        output_dir=output_dir,
+        force=args.force,
+        git=not args.no_git,
+        keep_on_failure=args.keep_on_failure,
+    )
+
+
+def _pretend(request: ProjectRequest) -> int:
+    from scaffold.project import preview
+
+    files = preview(request)
+    print(f"Would create {request.target} with {len(files)} files (nothing was written):")
+    for name in files:
+        print(f"  {name}")
+    return 0
+
+
+def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
+    from scaffold import install
+    from scaffold.progress import Steps
+    from scaffold.project import create_project
+
+    steps = Steps()
+    result = create_project(request, steps)
+    print(
+        f"Created {result.path} ({len(result.files)} files, {FRAMEWORKS[request.framework].label})."
+    )
+    for note in result.notes:
+        print(f"  {note}")
+    installed = tested = False
+    if args.install or args.check:
+        try:
+            install.install(result.path, request.framework, args.installer, steps)
+            installed = True
+            if args.check:
+                install.run([install.check_command(result.path)], result.path, steps)
+                tested = True
+        except InstallError as error:
+            raise InstallError(
+                f"{error}; the project itself is complete in {result.path}", details=error.details
+            ) from error
+        except KeyboardInterrupt:
+            _note(f"interrupted; the project is complete in {result.path} but not installed")
+            raise
+    print()
+    print(
+        format_next_steps(
+            _display_path(result.path),
+            request.framework,
+            str(request.options["package_name"]),
+            installed=installed,
+            tested=tested,
+        )
+    )
+    return 0
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

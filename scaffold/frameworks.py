@@ -1,0 +1,179 @@
+"""Facts about Django, Flask and FastAPI: how they compare, and how a generated project runs.
+
+The comparison rows paraphrase the article; the project facts (environment,
+commands, pages) describe what the bundled templates generate and are what the
+"next steps" output, the ``.env`` writer and the end-to-end tests rely on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Framework(StrEnum):
+    """A framework scaffold can recommend and generate."""
+
+    DJANGO = "django"
+    FLASK = "flask"
+    FASTAPI = "fastapi"
+
+
+#: On equal scores the earlier framework wins: a tie means the answers do not
+#: separate them, and the framework that brings more of its own parts leaves
+#: the fewest choices still to make.
+TIE_BREAK_ORDER: tuple[Framework, ...] = (Framework.DJANGO, Framework.FLASK, Framework.FASTAPI)
+
+#: Rows of ``scaffold frameworks``, in display order.
+COMPARISON_ROWS: tuple[str, ...] = (
+    "Kind",
+    "Built in",
+    "Async",
+    "Speed",
+    "API docs",
+    "Structure",
+    "Learning curve",
+    "Community",
+    "Best for",
+    "Built on",
+    "Served by",
+)
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    """Everything scaffold says or does that depends on the framework."""
+
+    framework: Framework
+    label: str
+    #: What choosing it gives you, in one sentence (shown for alternatives).
+    offers: str
+    #: One cell per row of :data:`COMPARISON_ROWS`.
+    comparison: Mapping[str, str]
+    #: Environment variable holding the secret key.
+    secret_variable: str
+    #: Development settings scaffold writes to ``.env`` (without the secret).
+    development_env: Mapping[str, str]
+    #: Commands to run once after installing, before the first start.
+    setup_commands: tuple[str, ...]
+    #: Start the development server; ``{port}`` and ``{package}`` are filled in.
+    dev_command: str
+    #: Start the production server; port and workers come from $PORT / $WEB_CONCURRENCY.
+    production_command: str
+    #: Paths that answer 200 on a freshly generated project, besides /health.
+    pages: tuple[str, ...]
+
+    def env_file(self, package: str, database: str) -> dict[str, str]:
+        """Development ``.env`` values for a new project, with a fresh secret key."""
+        env = {self.secret_variable: secrets.token_urlsafe(50)}
+        env.update(
+            {key: value.format(package=package) for key, value in self.development_env.items()}
+        )
+        if database == "postgresql":
+            env["DATABASE_URL"] = f"postgresql://postgres:postgres@localhost:5432/{package}"
+        elif database == "none":
+            env.pop("DATABASE_URL", None)
+        return env
+
+
+FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
+    Framework.DJANGO: FrameworkInfo(
+        framework=Framework.DJANGO,
+        label="Django",
+        offers=(
+            "Django brings an ORM, an admin site, authentication and a prescribed layout, "
+            "so large, feature-rich sites need few outside parts."
+        ),
+        comparison={
+            "Kind": "Full-stack, batteries included",
+            "Built in": "ORM, migrations, admin, auth, forms, templates",
+            "Async": "Async views; ORM mostly synchronous",
+            "Speed": "Good; extra layers cost a little",
+            "API docs": "Through add-ons (e.g. DRF + spectacular)",
+            "Structure": "Prescribed: project + apps, MVT",
+            "Learning curve": "Steepest of the three",
+            "Community": "Largest, very mature",
+            "Best for": "Large, complex, content-rich sites",
+            "Built on": "Its own ORM and template engine",
+            "Served by": "WSGI or ASGI (gunicorn)",
+        },
+        secret_variable="DJANGO_SECRET_KEY",
+        development_env={
+            "DJANGO_DEBUG": "true",
+            "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]",
+            "DATABASE_URL": "sqlite:///db.sqlite3",
+        },
+        setup_commands=("python manage.py migrate",),
+        dev_command="python manage.py runserver {port}",
+        production_command="gunicorn {package}.wsgi",
+        pages=("/", "/admin/login/"),
+    ),
+    Framework.FLASK: FrameworkInfo(
+        framework=Framework.FLASK,
+        label="Flask",
+        offers=(
+            "Flask stays small and easy to learn, and leaves the layout and the "
+            "choice of extensions to you."
+        ),
+        comparison={
+            "Kind": "Microframework",
+            "Built in": "Routing, Jinja2 templates, sessions, dev server",
+            "Async": "Async views run in a thread; WSGI at heart",
+            "Speed": "Good for ordinary loads",
+            "API docs": "Through extensions",
+            "Structure": "Free: app factory + blueprints by habit",
+            "Learning curve": "Gentlest of the three",
+            "Community": "Large, many extensions",
+            "Best for": "Small to medium apps, prototypes, simple APIs",
+            "Built on": "Werkzeug (WSGI) and Jinja2",
+            "Served by": "WSGI (gunicorn)",
+        },
+        secret_variable="FLASK_SECRET_KEY",
+        development_env={
+            "FLASK_DEBUG": "true",
+            "FLASK_TRUSTED_HOSTS": "localhost,127.0.0.1",
+            "DATABASE_URL": "sqlite:///{package}.sqlite3",
+        },
+        setup_commands=(),
+        dev_command="flask --app {package} run --port {port}",
+        production_command='gunicorn "{package}:create_app()"',
+        pages=("/",),
+    ),
+    Framework.FASTAPI: FrameworkInfo(
+        framework=Framework.FASTAPI,
+        label="FastAPI",
+        offers=(
+            "FastAPI is the fastest of the three, async from the ground up, and turns "
+            "type hints into request validation and interactive API docs."
+        ),
+        comparison={
+            "Kind": "Async API framework",
+            "Built in": "Validation (Pydantic), OpenAPI docs, dependency injection",
+            "Async": "Native asyncio (ASGI)",
+            "Speed": "Fastest of the three",
+            "API docs": "Built in: Swagger UI and ReDoc",
+            "Structure": "Free: routers by habit",
+            "Learning curve": "Moderate: type hints and async",
+            "Community": "Younger, growing fast",
+            "Best for": "High-load APIs, many concurrent connections",
+            "Built on": "Starlette (ASGI) and Pydantic",
+            "Served by": "ASGI (uvicorn workers)",
+        },
+        secret_variable="SECRET_KEY",
+        development_env={
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
+            "DATABASE_URL": "sqlite:///db.sqlite3",
+        },
+        setup_commands=(),
+        dev_command="uvicorn {package}.main:app --reload --port {port}",
+        production_command=(
+            'uvicorn {package}.main:app --host 0.0.0.0 --port "${{PORT:-8000}}" '
+            '--workers "${{WEB_CONCURRENCY:-2}}" --proxy-headers'
+        ),
+        pages=("/docs", "/openapi.json"),
+    ),
+}

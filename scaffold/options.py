@@ -1,0 +1,323 @@
+"""Project options: the questions of the bundled copier template, read from its copier.yml.
+
+copier.yml is the one place where each option's help, choices, default and
+validation rule live. scaffold reads it to ask the same questions, check
+``--data`` before anything is written, and hand copier a complete set of
+answers so copier never prompts. A few defaults can only be known at run time
+(the running Python, the user's git identity); :func:`runtime_defaults` supplies
+them and they pass the same checks as any other answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scaffold import names
+from scaffold.errors import InvalidAnswersError, TemplateError, UsageError
+from scaffold.questions import Choice, Kind, Question, Value, parse_bool
+
+CONFIG_FILE = "copier.yml"
+#: Options scaffold fills itself: the framework from the recommendation or
+#: --framework, the project name from NAME.
+SET_BY_SCAFFOLD = ("framework", "project_name")
+#: Checks copier.yml cannot express; they run after the template's own validator.
+PYTHON_CHECKS: Mapping[str, Callable[[str], str | None]] = {
+    "project_name": names.project_name_problem,
+    "package_name": names.package_problem,
+}
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+Asker = Callable[[Question], Value]
+
+
+def templates_root() -> Path:
+    """Where the copier template lives: inside the installed package, or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise TemplateError(
+        f"the bundled templates are missing (looked in {here / 'templates'}); reinstall scaffold"
+    )
+
+
+@dataclass(frozen=True)
+class TemplateOption:
+    """One question of copier.yml, as written there (Jinja expressions unrendered)."""
+
+    key: str
+    type: str
+    help: str
+    default: Any
+    #: (label, value, validator) per choice; a validator that renders text disables the choice.
+    choices: tuple[tuple[str, Any, str], ...]
+    validator: str
+    when: Any
+
+
+@functools.cache
+def load_options(root: Path | None = None) -> tuple[TemplateOption, ...]:
+    """Read the questions of copier.yml in their order, skipping its settings (``_`` keys)."""
+    import yaml
+
+    path = (root or templates_root()) / CONFIG_FILE
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TemplateError(f"cannot read {path}: {error}") from error
+    return tuple(
+        TemplateOption(
+            key=key,
+            type=spec.get("type", "str"),
+            help=spec.get("help", key),
+            default=spec.get("default", ""),
+            choices=_choices(spec.get("choices", ())),
+            validator=spec.get("validator", ""),
+            when=spec.get("when", True),
+        )
+        for key, spec in config.items()
+        if not key.startswith("_")
+    )
+
+
+def _choices(raw: object) -> tuple[tuple[str, Any, str], ...]:
+    if isinstance(raw, dict):
+        items: Iterable[tuple[object, object]] = raw.items()
+    else:
+        items = ((str(value), value) for value in raw or ())  # type: ignore[attr-defined]
+    result = []
+    for label, value in items:
+        if isinstance(value, dict):
+            result.append((str(label), value["value"], value.get("validator", "")))
+        else:
+            result.append((str(label), value, ""))
+    return tuple(result)
+
+
+def option_keys() -> list[str]:
+    """The option keys a user may pass with --data (the rest scaffold sets itself)."""
+    return [option.key for option in load_options() if option.key not in SET_BY_SCAFFOLD]
+
+
+@functools.cache
+def _jinja() -> SandboxedEnvironment:
+    """A sandboxed Jinja environment like copier's: strict undefined, Ansible's filters."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        undefined=StrictUndefined,
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+    )
+
+
+def _render(expression: object, context: Mapping[str, Any]) -> object:
+    """Render a Jinja string from copier.yml; anything that is not a string is returned as is."""
+    if not isinstance(expression, str):
+        return expression
+    return _jinja().from_string(expression).render(**context).strip()
+
+
+def _rule_problem(option: TemplateOption, value: Value, context: Mapping[str, Any]) -> str | None:
+    """Run scaffold's own check (the more specific message), then the template's validator."""
+    from jinja2 import UndefinedError
+
+    python_check = PYTHON_CHECKS.get(option.key)
+    if python_check and (problem := python_check(str(value))):
+        return problem
+    try:
+        message = _render(option.validator, {**context, option.key: value})
+    except UndefinedError:
+        # The rule depends on an answer not known yet (e.g. the framework before the
+        # recommendation); it runs again once that answer is there.
+        message = ""
+    return str(message) or None
+
+
+def question_for(
+    option: TemplateOption, context: Mapping[str, Any], default: Value | None = None
+) -> Question:
+    """The question for ``option`` given the answers so far, with unavailable choices left out."""
+    choices = []
+    for label, value, validator in option.choices:
+        if "framework" in context and _render(validator, context):
+            continue
+        choices.append(Choice(value, label))
+    if default is None:
+        default = _default(option, context)
+    kind: Kind = "bool" if option.type == "bool" else "choice" if option.choices else "text"
+    return Question(
+        key=option.key,
+        message=option.help,
+        help="",
+        kind=kind,
+        default=default if default is not None else False,
+        choices=tuple(choices),
+        check=lambda value: _rule_problem(option, value, context),
+    )
+
+
+def _default(option: TemplateOption, context: Mapping[str, Any]) -> Value | None:
+    """The template's default in this context; None while it depends on an unknown answer."""
+    from jinja2 import UndefinedError
+
+    try:
+        rendered = _render(option.default, context)
+    except UndefinedError:
+        return None
+    return parse_bool(rendered) if option.type == "bool" else str(rendered)
+
+
+def _unavailable_choice(
+    option: TemplateOption, value: object, context: Mapping[str, Any]
+) -> str | None:
+    """The reason a choice is unavailable in this context, if it is one."""
+    for _label, choice_value, validator in option.choices:
+        if (
+            choice_value == value
+            and "framework" in context
+            and (reason := _render(validator, context))
+        ):
+            return f"{option.key}={value} is not available with {context['framework']}: {reason}"
+    return None
+
+
+def conflict(framework: str, given: Mapping[str, Value]) -> str | None:
+    """Why the given answers rule out ``framework`` (e.g. no database with Django), if they do."""
+    context: dict[str, Any] = {"framework": framework, **given}
+    for option in load_options():
+        if option.key in given and (
+            reason := _unavailable_choice(option, given[option.key], context)
+        ):
+            return reason
+    return None
+
+
+def runtime_defaults() -> dict[str, Value]:
+    """Defaults only known at run time: the running Python, and git's user name and e-mail."""
+    defaults: dict[str, Value] = {"python_version": _supported_python()}
+    for key, setting in (("author_name", "user.name"), ("author_email", "user.email")):
+        if value := git_config(setting):
+            defaults[key] = value
+    return defaults
+
+
+def _supported_python() -> str:
+    """The running Python's version, or the newest the template knows if this one is newer."""
+    running = sys.version_info[:2]
+    (python,) = (option for option in load_options() if option.key == "python_version")
+    known = sorted(
+        tuple(int(part) for part in str(value).split(".")) for _, value, _ in python.choices
+    )
+    major, minor = min(running, known[-1]) if known else running
+    return f"{major}.{minor}"
+
+
+def git_config(setting: str) -> str:
+    """A value of the user's git configuration, or "" when git or the setting is missing."""
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    try:
+        result = subprocess.run(
+            [git, "config", "--get", setting],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip()
+
+
+def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Value]:
+    """Validate NAME and every --data option before any question is asked.
+
+    Rules that need the framework run later in :func:`resolve`. Every problem is
+    collected and reported together.
+    """
+    options = {option.key: option for option in load_options()}
+    problems: list[str] = []
+    context: dict[str, Any] = {"project_name": project_name}
+    name_problem = _rule_problem(options["project_name"], project_name, context)
+    if name_problem:
+        raise UsageError(
+            name_problem if "project name" in name_problem else f"NAME: {name_problem}"
+        )
+    parsed: dict[str, Value] = {}
+    for option in load_options():
+        if option.key in SET_BY_SCAFFOLD:
+            continue
+        question = question_for(option, context)
+        if option.key in given:
+            try:
+                parsed[option.key] = question.parse(given[option.key])
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            context[option.key] = parsed[option.key]
+        elif option.key == "package_name":
+            # The package name derived from NAME must be valid too, and said so in NAME's terms.
+            derived = str(question.default)
+            if problem := names.package_problem(derived):
+                raise UsageError(
+                    f"NAME {project_name!r} gives the package name {derived!r}: {problem}"
+                )
+            context[option.key] = derived
+    if problems:
+        raise InvalidAnswersError(problems)
+    return parsed
+
+
+def resolve(
+    framework: str,
+    project_name: str,
+    given: Mapping[str, Value],
+    ask: Asker | None = None,
+) -> dict[str, Value]:
+    """Every option's answer for this project, in copier.yml's order.
+
+    Given answers are used as they are; the rest are asked with ``ask`` or, without
+    it, take their defaults. Every value passes the same checks, now with the
+    framework known.
+    """
+    context: dict[str, Any] = {"framework": framework, "project_name": project_name}
+    runtime = runtime_defaults()
+    problems: list[str] = []
+    for option in load_options():
+        if option.key in SET_BY_SCAFFOLD or not parse_bool(_render(option.when, context)):
+            continue
+        question = question_for(option, context)
+        if option.key in runtime:
+            # A run-time default replaces the template's only when it passes the same checks.
+            with contextlib.suppress(ValueError):
+                question = question_for(
+                    option, context, default=question.parse(runtime[option.key])
+                )
+        if option.key in given:
+            value = given[option.key]
+            if reason := _unavailable_choice(option, value, context):
+                problems.append(reason)
+                continue
+        else:
+            value = ask(question) if ask else question.default
+        try:
+            context[option.key] = question.parse(value)
+        except ValueError as error:
+            problems.append(str(error))
+    if problems:
+        raise InvalidAnswersError(problems)
+    return {
+        key: value for key, value in context.items() if key not in ("framework", "project_name")
+    }
