@@ -104,6 +104,8 @@ def new_command(args: argparse.Namespace) -> int:
         option_given = options.check_given(args.name, option_data)
     except InvalidAnswersError as error:
         problems += error.problems
+    if args.framework and (conflict := options.conflict(args.framework, option_given)):
+        problems.append(conflict)
     if problems:
         raise InvalidAnswersError(problems)
     output_dir = Path(args.output_dir)

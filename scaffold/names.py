@@ -74,6 +74,8 @@ SHADOWED_MODULES = frozenset(
     }
 ) | frozenset(sys.stdlib_module_names)
 
+#: Soft keywords of every Python the project may run on (``type`` became one in 3.12).
+_SOFT_KEYWORDS = frozenset(keyword.softkwlist) | {"_", "case", "match", "type"}
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
 )
@@ -87,7 +89,7 @@ def package_problem(name: str) -> str | None:
         return "the package name is empty; use lower-case letters, digits and underscores"
     if len(name) > MAX_LENGTH:
         return f"the package name is {len(name)} characters long; keep it under {MAX_LENGTH}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    if keyword.iskeyword(name) or name in _SOFT_KEYWORDS:
         hint = _suggest_identifier(f"{name}_app")
         return f"{name!r} is a Python keyword and cannot name a package; try {hint!r}"
     if not _PACKAGE_PATTERN.fullmatch(name):

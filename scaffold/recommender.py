@@ -84,20 +84,19 @@ WEIGHTS: tuple[Weight, ...] = (
 # fmt: on
 
 
+_BY_ANSWER: Mapping[tuple[str, str, Framework], Weight] = {
+    (weight.criterion, weight.answer, weight.framework): weight for weight in WEIGHTS
+}
+
+
 def points(criterion: str, answer: str, framework: Framework) -> int:
     """Points the answer ``answer`` to ``criterion`` gives ``framework`` (0 when none)."""
-    return sum(
-        weight.points
-        for weight in WEIGHTS
-        if (weight.criterion, weight.answer, weight.framework) == (criterion, answer, framework)
-    )
+    weight = _BY_ANSWER.get((criterion, answer, framework))
+    return weight.points if weight else 0
 
 
 def _weight(criterion: str, answer: str, framework: Framework) -> Weight | None:
-    for weight in WEIGHTS:
-        if (weight.criterion, weight.answer, weight.framework) == (criterion, answer, framework):
-            return weight
-    return None
+    return _BY_ANSWER.get((criterion, answer, framework))
 
 
 @dataclass(frozen=True)

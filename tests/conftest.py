@@ -1,0 +1,115 @@
+"""Shared helpers: run the installed ``scaffold`` command, ports, HTTP polling."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def scaffold_command() -> list[str]:
+    """The installed console script of the interpreter running the tests."""
+    script = BIN / "scaffold"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "scaffold"]
+
+
+def clean_env(**overrides: str | None) -> dict[str, str]:
+    """The test environment without CI markers, plus ``overrides`` (None removes a variable)."""
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def run_scaffold(
+    args: Sequence[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``scaffold ARGS`` with no terminal attached (stdin closed)."""
+    return subprocess.run(
+        [*scaffold_command(), *args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 60
+) -> tuple[int, bytes]:
+    """Poll ``url`` until it answers; fail early if the server process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            pytest.fail(
+                f"server exited with {process.returncode} before answering {url}:\n{output}"
+            )
+        try:
+            return http_get(url)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    pytest.fail(f"no answer from {url} within {timeout}s")
+
+
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """GET ``url``; the status and body, also for error statuses."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server and everything it started (reloaders, workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty directory to run scaffold in."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+def uv_available() -> bool:
+    from scaffold.install import find_uv
+
+    return find_uv() is not None
+
+
+def git_available() -> bool:
+    return shutil.which("git") is not None

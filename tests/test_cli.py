@@ -1,0 +1,193 @@
+"""The command line as a user meets it: help, version, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import clean_env, run_scaffold
+
+COMMANDS = ["new", "recommend", "frameworks"]
+
+
+def test_version(workdir):
+    from scaffold import __version__
+
+    result = run_scaffold(["--version"], workdir)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"scaffold {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+def test_every_command_has_help_with_a_description(workdir, command):
+    result = run_scaffold([*command, "--help"], workdir)
+    assert result.returncode == 0
+    assert "usage: scaffold" in result.stdout
+    if command != ["frameworks"]:
+        assert "examples:" in result.stdout
+
+
+def test_main_help_lists_every_command_and_the_exit_codes(workdir):
+    out = run_scaffold(["--help"], workdir).stdout
+    for command in COMMANDS:
+        assert command in out
+    assert "130" in out and "exit codes" in out
+
+
+def test_python_dash_m_works(workdir):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scaffold", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout.startswith("scaffold ")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["nope"], "invalid choice: 'nope'"),
+        (["new"], "required: NAME"),
+        (["new", "x", "--framework", "rails"], "invalid choice: 'rails'"),
+        (["new", "x", "--bogus"], "unrecognized arguments: --bogus"),
+        (["recommend", "-d", "size"], "--data expects KEY=VALUE"),
+        (["recommend", "-d", "sise=large"], "did you mean 'size'?"),
+        (
+            ["recommend", "-d", "size=huge"],
+            "size=huge is not one of: prototype, small, medium, large",
+        ),
+        (["recommend", "-d", "builtins=maybe"], "builtins=maybe is not yes/no"),
+        (["recommend", "-d", "database=sqlite"], "unknown question 'database'"),
+        (["new", "x", "-d", "framework=flask"], "choose the framework with --framework"),
+        (["new", "x", "-d", "project_name=y"], "the project name is the NAME argument"),
+        (
+            ["new", "class"],
+            "'class' is a Python keyword and cannot name a package; try 'class_app'",
+        ),
+        (["new", "x", "-d", "docker=perhaps"], "docker=perhaps is not yes/no"),
+        (
+            ["new", "x", "--framework", "django", "-d", "database=none"],
+            "database=none is not available",
+        ),
+        (["new", "x", "--installer", "uvx"], "invalid choice: 'uvx'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_and_no_traceback(workdir, args, expected):
+    result = run_scaffold(args, workdir)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scaffold: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(workdir.iterdir()) == []
+
+
+def test_several_bad_answers_are_reported_together(workdir):
+    result = run_scaffold(
+        ["new", "x", "-d", "size=huge", "-d", "sise=1", "-d", "docker=maybe", "-d", "license=GPL"],
+        workdir,
+    )
+    assert result.returncode == 2
+    message = result.stderr.strip()
+    assert message.startswith("scaffold: error: 4 invalid answers:")
+    for part in ("size=huge", "'sise'", "docker=maybe", "license=GPL"):
+        assert part in message
+
+
+def test_debug_shows_the_traceback(workdir):
+    result = run_scaffold(["recommend", "-d", "size=huge", "--debug"], workdir)
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("scaffold: error: ")
+
+
+def test_recommend_json_is_exactly_one_object(workdir):
+    result = run_scaffold(["recommend", "--defaults", "--json", "-d", "size=large"], workdir)
+    assert result.returncode == 0
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"framework", "scores", "reasons", "answers"}
+    assert payload["answers"]["size"] == "large"
+    assert result.stderr == ""
+
+
+def test_without_a_terminal_defaults_are_used_and_said_once(workdir):
+    result = run_scaffold(["recommend", "--json"], workdir)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["framework"] == "flask"
+    notes = result.stderr.strip().splitlines()
+    assert len(notes) == 1 and "take their defaults" in notes[0]
+
+
+def test_ci_variable_means_no_prompt(workdir):
+    result = run_scaffold(["recommend"], workdir, env=clean_env(CI="true"))
+    assert result.returncode == 0
+    assert "CI is set" in result.stderr
+    assert "Recommended: Flask" in result.stdout
+
+
+def test_recommend_text_names_winner_scores_reasons_and_runner_up(workdir):
+    args = ["recommend", "-y", "-d", "app_type=api", "-d", "performance=high"]
+    out = run_scaffold(args, workdir).stdout
+    assert "Recommended: FastAPI" in out
+    assert "Scores: FastAPI" in out
+    assert "High load, throughput is critical: FastAPI" in out
+    assert "Runner-up:" in out
+
+
+def test_data_file_yaml_and_data_precedence(workdir):
+    (workdir / "answers.yml").write_text("size: large\nbuiltins: yes\napp_type: web\n")
+    result = run_scaffold(
+        ["recommend", "--json", "-y", "--data-file", "answers.yml", "-d", "app_type=api"], workdir
+    )
+    payload = json.loads(result.stdout)
+    assert payload["answers"]["size"] == "large"
+    assert payload["answers"]["builtins"] == "yes"
+    assert payload["answers"]["app_type"] == "api"
+
+
+def test_data_file_json(workdir):
+    (workdir / "answers.json").write_text('{"performance": "high", "api_docs": true}')
+    payload = json.loads(
+        run_scaffold(["recommend", "--json", "-y", "--data-file", "answers.json"], workdir).stdout
+    )
+    assert payload["answers"]["api_docs"] == "yes"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bad.yml", "size: large\nbuiltins: [yes\n", "bad.yml, line 3"),
+        ("bad.json", '{\n  "size": "large",\n  oops\n}', "bad.json, line 3"),
+        ("list.yml", "- size\n- large\n", "expected a mapping"),
+    ],
+)
+def test_malformed_data_file_names_file_and_line(workdir, name, content, expected):
+    (workdir / name).write_text(content)
+    result = run_scaffold(["recommend", "--data-file", name], workdir)
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_data_file(workdir):
+    result = run_scaffold(["recommend", "--data-file", "nope.yml"], workdir)
+    assert result.returncode == 1
+    assert "nope.yml: no such file" in result.stderr
+
+
+def test_data_file_with_unknown_keys(workdir):
+    (workdir / "answers.yml").write_text("size: large\ncolour: blue\n")
+    result = run_scaffold(["recommend", "--data-file", "answers.yml"], workdir)
+    assert result.returncode == 2
+    assert "unknown question 'colour'" in result.stderr
+
+
+def test_frameworks_compares_all_three(workdir):
+    out = run_scaffold(["frameworks"], workdir).stdout
+    header = out.splitlines()[0]
+    assert header.split() == ["Django", "Flask", "FastAPI"]
+    for row in ("Built in", "Async", "Learning curve", "Best for"):
+        assert row in out
+    table = json.loads(run_scaffold(["frameworks", "--json"], workdir).stdout)
+    assert set(table) == {"django", "flask", "fastapi"}
