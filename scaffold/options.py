@@ -241,40 +241,39 @@ def git_config(setting: str) -> str:
     return result.stdout.strip()
 
 
+def check_name(project_name: str, *, derive_package: bool) -> None:
+    """Refuse a NAME that cannot name the project or, through the mapping, its package."""
+    options = {option.key: option for option in load_options()}
+    if problem := names.project_name_problem(project_name):
+        raise UsageError(problem)
+    context = {"project_name": project_name}
+    if derive_package:
+        derived = str(_default(options["package_name"], context))
+        if problem := names.package_problem(derived):
+            raise UsageError(f"NAME {project_name!r} gives the package name {derived!r}: {problem}")
+    if problem := _rule_problem(options["project_name"], project_name, context):
+        raise UsageError(f"NAME {project_name!r}: {problem}")
+
+
 def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Value]:
     """Validate NAME and every --data option before any question is asked.
 
-    Rules that need the framework run later in :func:`resolve`. Every problem is
-    collected and reported together.
+    Rules that need the framework run later in :func:`resolve`. Every problem
+    with the options is collected and reported together.
     """
-    options = {option.key: option for option in load_options()}
+    check_name(project_name, derive_package="package_name" not in given)
     problems: list[str] = []
     context: dict[str, Any] = {"project_name": project_name}
-    name_problem = _rule_problem(options["project_name"], project_name, context)
-    if name_problem:
-        raise UsageError(
-            name_problem if "project name" in name_problem else f"NAME: {name_problem}"
-        )
     parsed: dict[str, Value] = {}
     for option in load_options():
-        if option.key in SET_BY_SCAFFOLD:
+        if option.key in SET_BY_SCAFFOLD or option.key not in given:
             continue
-        question = question_for(option, context)
-        if option.key in given:
-            try:
-                parsed[option.key] = question.parse(given[option.key])
-            except ValueError as error:
-                problems.append(str(error))
-                continue
-            context[option.key] = parsed[option.key]
-        elif option.key == "package_name":
-            # The package name derived from NAME must be valid too, and said so in NAME's terms.
-            derived = str(question.default)
-            if problem := names.package_problem(derived):
-                raise UsageError(
-                    f"NAME {project_name!r} gives the package name {derived!r}: {problem}"
-                )
-            context[option.key] = derived
+        try:
+            parsed[option.key] = question_for(option, context).parse(given[option.key])
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        context[option.key] = parsed[option.key]
     if problems:
         raise InvalidAnswersError(problems)
     return parsed

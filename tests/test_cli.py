@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import clean_env, run_scaffold
 
 COMMANDS = ["new", "recommend", "frameworks"]
