@@ -7,13 +7,14 @@ Only the standard library is imported here, so ``scaffold --help`` and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
 from scaffold import __version__
-from scaffold.errors import EXIT_INTERRUPTED, ScaffoldError, UsageError
+from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ScaffoldError, UsageError
 
 FRAMEWORK_NAMES = ("django", "flask", "fastapi")
 INSTALLER_NAMES = ("auto", "uv", "pip")
@@ -207,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nscaffold: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`scaffold frameworks | head`); say nothing more to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except ScaffoldError as error:
         if debug:
             traceback.print_exc()

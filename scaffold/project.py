@@ -148,7 +148,7 @@ def create_project(request: ProjectRequest, steps: Steps | None = None) -> Proje
     except BaseException as error:
         if request.keep_on_failure:
             raise PartialOutputKept(
-                f"{_describe(error)}; the partial project is kept in {staged}"
+                f"{_describe(error)}; the partial project is kept in {staged.absolute()}"
             ) from error
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, OSError) and not isinstance(error, ScaffoldError):

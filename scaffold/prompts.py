@@ -13,6 +13,7 @@ import questionary
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value
 from scaffold.recommender import Recommendation
+from scaffold.report import format_points
 
 
 def ask(question: Question) -> Value:
@@ -57,7 +58,7 @@ def choose_framework(
         title = f"{label} (recommended)" if framework == recommendation.framework else label
         choices.append(
             questionary.Choice(
-                title=f"{title}, {score} points",
+                title=f"{title}, {format_points(score)}",
                 value=framework,
                 disabled=unavailable.get(framework),
             )

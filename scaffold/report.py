@@ -13,7 +13,8 @@ from scaffold.frameworks import COMPARISON_ROWS, FRAMEWORKS, TIE_BREAK_ORDER, Fr
 from scaffold.recommender import Recommendation
 
 
-def _points(score: int) -> str:
+def format_points(score: int) -> str:
+    """``1 point``, ``3 points``."""
     return f"{score} point" if abs(score) == 1 else f"{score} points"
 
 
@@ -36,14 +37,14 @@ def format_recommendation(recommendation: Recommendation) -> str:
     runner_up, *others = recommendation.alternatives
     lines += [
         "",
-        f"Runner-up: {FRAMEWORKS[runner_up.framework].label} ({_points(runner_up.score)})",
+        f"Runner-up: {FRAMEWORKS[runner_up.framework].label} ({format_points(runner_up.score)})",
         *textwrap.wrap(runner_up.offers, 76, initial_indent="  ", subsequent_indent="  "),
         *(f"  - {reason}" for reason in runner_up.reasons),
     ]
     for other in others:
         lines += [
             "",
-            f"Also considered: {FRAMEWORKS[other.framework].label} ({_points(other.score)})",
+            f"Also considered: {FRAMEWORKS[other.framework].label} ({format_points(other.score)})",
             *textwrap.wrap(other.offers, 76, initial_indent="  ", subsequent_indent="  "),
         ]
     return "\n".join(lines)
