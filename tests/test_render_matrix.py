@@ -1,0 +1,98 @@
+"""Every combination of project options of every framework renders a valid, lint-clean project.
+
+No install here: each rendered project must compile, its TOML and YAML must
+parse, nothing of the template language may be left over, and ruff (the
+version range the generated projects pin) must find nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import py_compile
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaffold.frameworks import Framework
+from scaffold.options import load_options, templates_root
+from scaffold.project import ProjectRequest, render
+
+RUFF = Path(sys.executable).parent / "ruff"
+FIXED_ANSWERS = {
+    "package_name": "svc",
+    "description": "A service",
+    "author_name": "Ada",
+    "author_email": "ada@example.com",
+}
+
+
+def option_values(key: str) -> list[object]:
+    (option,) = (option for option in load_options() if option.key == key)
+    if option.type == "bool":
+        return [True, False]
+    return [value for _label, value, _validator in option.choices]
+
+
+def databases(framework: Framework) -> list[object]:
+    return [db for db in option_values("database") if not (framework == "django" and db == "none")]
+
+
+CASES = [(framework, database) for framework in Framework for database in databases(framework)]
+
+
+def render_all(framework: Framework, database: object, root: Path) -> list[Path]:
+    """Render every combination of the other options for one framework and database."""
+    projects = []
+    combinations = itertools.product(
+        option_values("docker"),
+        option_values("ci"),
+        option_values("license"),
+        option_values("python_version"),
+    )
+    for index, (docker, ci, license_, python) in enumerate(combinations):
+        options = {
+            **FIXED_ANSWERS,
+            "python_version": python,
+            "database": database,
+            "docker": docker,
+            "ci": ci,
+            "license": license_,
+        }
+        destination = root / f"p{index}"
+        render(ProjectRequest(name="svc", framework=framework, options=options), destination)
+        projects.append(destination)
+    return projects
+
+
+def rendered_from_jinja(project: Path, framework: Framework) -> list[Path]:
+    """Files of ``project`` that copier rendered through Jinja (their template ends in .jinja)."""
+    source = templates_root() / framework.value
+    rendered_names = {path.name.removesuffix(".jinja") for path in source.rglob("*.jinja")}
+    return [path for path in project.rglob("*") if path.is_file() and path.name in rendered_names]
+
+
+@pytest.mark.parametrize(("framework", "database"), CASES, ids=[f"{f.value}-{d}" for f, d in CASES])
+def test_every_option_combination_is_valid(tmp_path, framework, database):
+    projects = render_all(framework, database, tmp_path)
+    for project in projects:
+        for path in project.rglob("*.py"):
+            py_compile.compile(str(path), doraise=True, cfile=str(tmp_path / "compiled.pyc"))
+        for path in project.rglob("*.toml"):
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in rendered_from_jinja(project, framework):
+            text = path.read_text(encoding="utf-8")
+            assert "{{" not in text and "{%" not in text, f"template syntax left in {path}"
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(RUFF), *command, "--no-cache", *map(str, projects)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
