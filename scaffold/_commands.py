@@ -205,10 +205,12 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
     )
     for note in result.notes:
         print(f"  {note}")
+    package, database = str(request.options["package_name"]), str(request.options["database"])
+    setup = FRAMEWORKS[request.framework].setup(package, database)
     installed = tested = False
     if args.install or args.check:
         try:
-            install.install(result.path, request.framework, args.installer, steps)
+            install.install(result.path, setup, args.installer, steps)
             installed = True
             if args.check:
                 install.run([install.check_command(result.path)], result.path, steps)
@@ -225,7 +227,8 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
         format_next_steps(
             _display_path(result.path),
             request.framework,
-            str(request.options["package_name"]),
+            package,
+            database,
             installed=installed,
             tested=tested,
         )

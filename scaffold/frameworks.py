@@ -56,14 +56,22 @@ class FrameworkInfo:
     secret_variable: str
     #: Development settings scaffold writes to ``.env`` (without the secret).
     development_env: Mapping[str, str]
-    #: Commands to run once after installing, before the first start.
+    #: Commands to run once after installing, before the first start; ``{package}`` is filled in.
     setup_commands: tuple[str, ...]
+    #: True when the set-up commands only create database tables (so none without a database).
+    setup_is_database: bool
     #: Start the development server; ``{port}`` and ``{package}`` are filled in.
     dev_command: str
     #: Start the production server; port and workers come from $PORT / $WEB_CONCURRENCY.
     production_command: str
     #: Paths that answer 200 on a freshly generated project, besides /health.
     pages: tuple[str, ...]
+
+    def setup(self, package: str, database: str) -> list[str]:
+        """The one-time set-up commands for a project with this package and database."""
+        if self.setup_is_database and database == "none":
+            return []
+        return [command.format(package=package) for command in self.setup_commands]
 
     def env_file(self, package: str, database: str) -> dict[str, str]:
         """Development ``.env`` values for a new project, with a fresh secret key."""
@@ -106,6 +114,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "DATABASE_URL": "sqlite:///db.sqlite3",
         },
         setup_commands=("python manage.py migrate",),
+        setup_is_database=False,
         dev_command="python manage.py runserver {port}",
         production_command="gunicorn {package}.wsgi",
         pages=("/", "/admin/login/"),
@@ -136,7 +145,8 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "FLASK_TRUSTED_HOSTS": "localhost,127.0.0.1",
             "DATABASE_URL": "sqlite:///{package}.sqlite3",
         },
-        setup_commands=(),
+        setup_commands=("flask --app {package} init-db",),
+        setup_is_database=True,
         dev_command="flask --app {package} run --port {port}",
         production_command='gunicorn "{package}:create_app()"',
         pages=("/",),
@@ -169,6 +179,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "DATABASE_URL": "sqlite:///db.sqlite3",
         },
         setup_commands=(),
+        setup_is_database=False,
         dev_command="uvicorn {package}.main:app --reload --port {port}",
         production_command=(
             'uvicorn {package}.main:app --host 0.0.0.0 --port "${{PORT:-8000}}" '

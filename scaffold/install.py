@@ -14,12 +14,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from scaffold.errors import InstallError, UsageError
-from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.progress import Steps
 
 Installer = Literal["auto", "uv", "pip"]
@@ -70,8 +70,12 @@ def venv_python(project: Path) -> Path:
     return project / VENV_DIR / "bin" / "python"
 
 
-def install_commands(project: Path, framework: Framework, installer: Installer) -> list[Command]:
-    """The commands that create the venv, install the project with its dev extra, and set it up."""
+def install_commands(project: Path, setup: Sequence[str], installer: Installer) -> list[Command]:
+    """The commands that create the venv, install the project with its dev extra, and set it up.
+
+    ``setup`` holds the project's one-time set-up commands (e.g. database migrations),
+    which run with the venv's programs.
+    """
     chosen, uv = choose_installer(installer)
     python = str(venv_python(project))
     if chosen == "uv" and uv:
@@ -93,10 +97,10 @@ def install_commands(project: Path, framework: Framework, installer: Installer) 
                 (python, "-m", "pip", "install", "--disable-pip-version-check", "-e", ".[dev]"),
             ),
         ]
-    for setup in FRAMEWORKS[framework].setup_commands:
-        program, *args = shlex.split(setup)
-        argv = (python, *args) if program == "python" else (program, *args)
-        commands.append(Command(f"Running {setup}", argv))
+    for command in setup:
+        program, *args = shlex.split(command)
+        executable = python if program == "python" else str(venv_python(project).parent / program)
+        commands.append(Command(f"Running {command}", (executable, *args)))
     return commands
 
 
@@ -140,9 +144,9 @@ def run(commands: list[Command], project: Path, steps: Steps) -> None:
                 )
 
 
-def install(project: Path, framework: Framework, installer: Installer, steps: Steps) -> None:
+def install(project: Path, setup: Sequence[str], installer: Installer, steps: Steps) -> None:
     """Create ``project/.venv`` and install the project; a failed install removes the venv."""
-    commands = install_commands(project, framework, installer)
+    commands = install_commands(project, setup, installer)
     venv = project / VENV_DIR
     existed = venv.exists()
     try:

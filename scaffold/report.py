@@ -76,6 +76,7 @@ def format_next_steps(
     directory: str,
     framework: Framework,
     package: str,
+    database: str,
     *,
     installed: bool = False,
     tested: bool = False,
@@ -93,7 +94,7 @@ def format_next_steps(
     if not tested:
         steps.append("pytest")
     if not installed:
-        steps += info.setup_commands
+        steps += info.setup(package, database)
     steps.append(info.dev_command.format(port=8000, package=package))
     return "\n".join(
         [

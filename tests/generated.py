@@ -1,0 +1,107 @@
+"""Build and run generated projects: render, install into a fresh venv, start servers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import clean_env, run_scaffold
+from scaffold.frameworks import FRAMEWORKS, Framework
+from scaffold.install import find_uv
+
+#: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
+#: installed venv) on one worker.
+FRAMEWORK_PARAMS = [
+    pytest.param(framework, id=framework.value, marks=pytest.mark.xdist_group(framework.value))
+    for framework in Framework
+]
+
+
+def render_project(parent: Path, framework: Framework, *extra: str, name: str = "svc") -> Path:
+    """``scaffold new`` a project with defaults (plus ``extra`` options); return its path."""
+    args = ["new", name, "-y", "--framework", framework.value, "--no-git", *extra]
+    result = run_scaffold(args, parent)
+    assert result.returncode == 0, result.stderr
+    return parent / name
+
+
+def install_project(project: Path) -> Path:
+    """A fresh venv in ``project/.venv`` with the project and its dev extra; returns its bin dir."""
+    venv = project / ".venv"
+    uv = find_uv()
+    if uv:
+        commands = [
+            [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                "-e",
+                ".[dev]",
+            ],
+        ]
+    else:
+        commands = [
+            [sys.executable, "-m", "venv", str(venv)],
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e", ".[dev]"],
+        ]
+    for command in commands:
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+    return venv / "bin"
+
+
+def project_env(bin_dir: Path, **overrides: str | None) -> dict[str, str]:
+    """The environment a developer has after activating the project's venv."""
+    env = clean_env(VIRTUAL_ENV=str(bin_dir.parent), DJANGO_SETTINGS_MODULE=None, **overrides)
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
+    return env
+
+
+def run_in(project: Path, command: str, env: dict[str, str], timeout: float = 300) -> str:
+    """Run a documented shell command in the project; fail with its output if it fails."""
+    result = subprocess.run(
+        ["sh", "-c", command],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"{command!r} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def start(project: Path, command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a documented server command in its own process group."""
+    return subprocess.Popen(
+        ["sh", "-c", f"exec {command}"], cwd=project, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def production_env(framework: Framework, port: int) -> dict[str, str]:
+    """What an operator sets in production: debug off, a real secret, the served host names."""
+    info = FRAMEWORKS[framework]
+    env = {
+        info.secret_variable: secrets.token_urlsafe(50),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+    }
+    for key, value in info.development_env.items():
+        if key.endswith("DEBUG"):
+            env[key] = "false"
+        elif key.endswith("HOSTS"):
+            env[key] = "127.0.0.1,localhost"
+        else:
+            env[key] = value.format(package="svc")
+    return env

@@ -1,0 +1,106 @@
+"""``--install`` and ``--check``: a venv, the project installed, its tests run, progress shown."""
+
+from __future__ import annotations
+
+import re
+
+import pexpect
+import pytest
+
+from conftest import clean_env, run_scaffold, scaffold_command, uv_available
+from scaffold import _cli, install
+
+pytestmark = pytest.mark.e2e
+
+INSTALLERS = [
+    pytest.param("uv", marks=pytest.mark.skipif(not uv_available(), reason="uv is not available")),
+    "pip",
+]
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_check_installs_and_runs_the_tests(workdir, installer):
+    args = [
+        "new",
+        "svc",
+        "-y",
+        "--framework",
+        "fastapi",
+        "--no-git",
+        "--check",
+        "--installer",
+        installer,
+    ]
+    result = run_scaffold(args, workdir, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    project = workdir / "svc"
+    assert (project / ".venv" / "bin" / "python").exists()
+    assert f"Installing dependencies with {installer}... done (" in result.stdout
+    assert "Running the project's tests... done (" in result.stdout
+    steps = result.stdout.split("Next steps:")[1]
+    assert "source .venv/bin/activate" in steps
+    assert "python -m venv" not in steps and "pip install" not in steps and "pytest" not in steps
+
+
+def test_install_runs_the_one_time_set_up(workdir):
+    result = run_scaffold(
+        ["new", "svc", "-y", "--framework", "django", "--install"], workdir, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Running python manage.py migrate... done" in result.stdout
+    assert (workdir / "svc" / "db.sqlite3").exists()
+    steps = result.stdout.split("Next steps:")[1]
+    assert "manage.py migrate" not in steps and "pytest" in steps
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_failed_install_keeps_the_project_and_shows_the_failing_command(workdir, installer):
+    dead_index = "http://127.0.0.1:9/simple"
+    env = clean_env(
+        UV_INDEX_URL=dead_index, UV_DEFAULT_INDEX=dead_index, UV_NO_CACHE="1", UV_OFFLINE=None,
+        PIP_INDEX_URL=dead_index, PIP_NO_CACHE_DIR="1", PIP_FIND_LINKS="", PIP_RETRIES="0",
+        PIP_TIMEOUT="2", PIP_CONFIG_FILE="/dev/null",
+    )  # fmt: skip
+    args = ["new", "svc", "-y", "--framework", "flask", "--install", "--installer", installer]
+    result = run_scaffold(args, workdir, env=env, timeout=600)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("scaffold: error: '") and "failed with exit code" in last
+    assert "install" in last and "the project itself is complete" in last
+    assert len(result.stderr.strip().splitlines()) > 1  # the tail of the installer's output
+    assert "Installing dependencies with" in result.stdout and "failed (" in result.stdout
+    assert (workdir / "svc" / "pyproject.toml").exists()
+    assert not (workdir / "svc" / ".venv").exists()
+
+
+def test_installer_uv_without_uv_is_a_usage_error(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    monkeypatch.setattr(install, "find_uv", lambda: None)
+    assert _cli.main(["new", "svc", "-y", "--install", "--installer", "uv"]) == 2
+    assert "uv was not found" in capsys.readouterr().err
+
+
+def test_auto_falls_back_to_pip_without_uv(monkeypatch, tmp_path):
+    monkeypatch.setattr(install, "find_uv", lambda: None)
+    commands = install.install_commands(tmp_path, ["flask --app svc init-db"], "auto")
+    titles = [command.title for command in commands]
+    assert titles == [
+        "Creating .venv",
+        "Installing dependencies with pip",
+        "Running flask --app svc init-db",
+    ]
+    assert commands[-1].argv[0] == str(tmp_path / ".venv" / "bin" / "flask")
+
+
+def test_live_progress_on_a_terminal(workdir):
+    command, *rest = scaffold_command()
+    args = [*rest, "new", "svc", "-y", "--framework", "flask", "--no-git", "--install"]
+    env = clean_env(TERM="xterm", COLUMNS="100")
+    child = pexpect.spawn(command, args, cwd=str(workdir), env=env, encoding="utf-8", timeout=600)
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0, output
+    assert re.search(r"✓.*Installing dependencies with \w+.*\(\d+\.\d+s\)", output)
+    # While a step runs, the spinner line shows its name and the elapsed time (0:00:0x).
+    assert re.search(r"Installing dependencies with \w+.*\d:\d\d:\d\d", output)
