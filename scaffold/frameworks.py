@@ -182,8 +182,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         setup_is_database=False,
         dev_command="uvicorn {package}.main:app --reload --port {port}",
         production_command=(
-            'uvicorn {package}.main:app --host 0.0.0.0 --port "${{PORT:-8000}}" '
-            '--workers "${{WEB_CONCURRENCY:-2}}" --proxy-headers'
+            'uvicorn {package}.main:app --host 0.0.0.0 --port "${{PORT:-8000}}" --proxy-headers'
         ),
         pages=("/docs", "/openapi.json"),
     ),

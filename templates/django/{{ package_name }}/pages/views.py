@@ -1,0 +1,29 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from .models import Announcement
+
+LATEST_ANNOUNCEMENTS = 10
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """List the latest announcements whose publication time has come."""
+    announcements = Announcement.objects.filter(published_at__lte=timezone.now())
+    return render(
+        request,
+        "pages/home.html",
+        {"announcements": announcements[:LATEST_ANNOUNCEMENTS]},
+    )
+
+
+@require_safe
+def health(request: HttpRequest) -> JsonResponse:
+    """Answer liveness probes.
+
+    It leaves the database alone: a database outage should not get every web
+    process restarted by the orchestrator.
+    """
+    return JsonResponse({"status": "ok"})

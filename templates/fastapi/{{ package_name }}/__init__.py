@@ -1,0 +1,1 @@
+"""The web application: settings, routers and the app factory."""
