@@ -13,7 +13,9 @@ import re
 import sys
 import unicodedata
 
-MAX_LENGTH = 64
+#: A longer package name pushes generated lines past their line-length limit.
+MAX_PACKAGE_LENGTH = 30
+MAX_NAME_LENGTH = 50
 
 #: Modules a generated project imports, or that its tools do; a package with
 #: one of these names would shadow it. The standard library is added below.
@@ -93,8 +95,11 @@ def package_problem(name: str) -> str | None:
     """Why ``name`` cannot be the generated package's name, or None when it can."""
     if not name:
         return "the package name is empty; use lower-case letters, digits and underscores"
-    if len(name) > MAX_LENGTH:
-        return f"the package name is {len(name)} characters long; keep it under {MAX_LENGTH}"
+    if len(name) > MAX_PACKAGE_LENGTH:
+        return (
+            f"the package name is {len(name)} characters long; keep it to {MAX_PACKAGE_LENGTH} "
+            "(pass a shorter one with --data package_name=...)"
+        )
     if keyword.iskeyword(name) or name in _SOFT_KEYWORDS:
         hint = _suggest_identifier(f"{name}_app")
         return f"{name!r} is a Python keyword and cannot name a package; try {hint!r}"
@@ -114,8 +119,8 @@ def project_name_problem(name: str) -> str | None:
     """Why NAME cannot name a project directory, or None when it can."""
     if not name.strip():
         return "the project name is empty; pass a NAME such as 'my-service'"
-    if len(name) > MAX_LENGTH:
-        return f"the project name is {len(name)} characters long; keep it under {MAX_LENGTH}"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the project name is {len(name)} characters long; keep it to {MAX_NAME_LENGTH}"
     if "\x00" in name or any(unicodedata.category(char) == "Cc" for char in name):
         return "the project name contains control characters; use letters, digits and '-'"
     if name in {".", ".."} or any(sep in name for sep in ("/", "\\")):

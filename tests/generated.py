@@ -89,19 +89,21 @@ def start(project: Path, command: str, env: dict[str, str]) -> subprocess.Popen[
     )  # fmt: skip
 
 
-def production_env(framework: Framework, port: int) -> dict[str, str]:
-    """What an operator sets in production: debug off, a real secret, the served host names."""
+def production_env(framework: Framework, port: int, data_dir: Path) -> dict[str, str]:
+    """What an operator sets in production: debug off, a real secret, the served host names.
+
+    The SQLite file goes to ``data_dir`` through an absolute URL, as in the Dockerfile.
+    """
     info = FRAMEWORKS[framework]
     env = {
         info.secret_variable: secrets.token_urlsafe(50),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
     }
-    for key, value in info.development_env.items():
+    for key in info.development_env:
         if key.endswith("DEBUG"):
             env[key] = "false"
         elif key.endswith("HOSTS"):
             env[key] = "127.0.0.1,localhost"
-        else:
-            env[key] = value.format(package="svc")
     return env

@@ -86,11 +86,11 @@ def test_development_server_answers(installed):
         stop(server)
 
 
-def test_production_server_answers(installed):
+def test_production_server_answers(installed, tmp_path):
     framework, project, bin_dir = installed
     info = FRAMEWORKS[framework]
     port = free_port()
-    env = project_env(bin_dir, **production_env(framework, port))
+    env = project_env(bin_dir, **production_env(framework, port, tmp_path))
     for command in info.setup("svc", "sqlite"):
         run_in(project, command, env)
     server = start(project, info.production_command.format(package="svc"), env)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from scaffold.names import MAX_LENGTH, SHADOWED_MODULES, package_problem, project_name_problem
+from scaffold.names import (
+    MAX_NAME_LENGTH,
+    MAX_PACKAGE_LENGTH,
+    SHADOWED_MODULES,
+    package_problem,
+    project_name_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,7 +41,7 @@ from scaffold.names import MAX_LENGTH, SHADOWED_MODULES, package_problem, projec
         ("sqlalchemy", "shadow", "sqlalchemy_app"),
         ("jinja2", "shadow", "jinja2_app"),
         ("werkzeug", "shadow", "werkzeug_app"),
-        ("a" * (MAX_LENGTH + 1), "characters long", None),
+        ("a" * (MAX_PACKAGE_LENGTH + 1), "characters long", None),
     ],
 )
 def test_bad_package_names_are_refused_with_a_suggestion(name, expected, suggestion):
@@ -46,7 +52,7 @@ def test_bad_package_names_are_refused_with_a_suggestion(name, expected, suggest
         assert package_problem(suggestion) is None
 
 
-@pytest.mark.parametrize("name", ["shop", "my_blog", "api2", "_private", "a" * MAX_LENGTH])
+@pytest.mark.parametrize("name", ["shop", "my_blog", "api2", "_private", "a" * MAX_PACKAGE_LENGTH])
 def test_good_package_names_pass(name):
     assert package_problem(name) is None
 
@@ -76,7 +82,7 @@ def test_good_package_names_pass(name):
         ("a|b", "Windows does not allow"),
         ("a?b", "Windows does not allow"),
         ("a*b", "Windows does not allow"),
-        ("x" * 200, "characters long"),
+        ("x" * (MAX_NAME_LENGTH + 1), "characters long"),
     ],
 )
 def test_bad_project_names_are_refused(name, expected):
@@ -84,7 +90,9 @@ def test_bad_project_names_are_refused(name, expected):
     assert problem is not None and expected in problem
 
 
-@pytest.mark.parametrize("name", ["shop", "my-blog", "My Blog", "api.v2", "console", "auxiliary"])
+@pytest.mark.parametrize(
+    "name", ["shop", "my-blog", "My Blog", "api.v2", "console", "auxiliary", "n" * MAX_NAME_LENGTH]
+)
 def test_good_project_names_pass(name):
     assert project_name_problem(name) is None
 

@@ -96,3 +96,27 @@ def test_every_option_combination_is_valid(tmp_path, framework, database):
             check=False,
         )
         assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
+
+
+@pytest.mark.parametrize("framework", list(Framework), ids=lambda f: f.value)
+def test_the_longest_allowed_names_stay_lint_clean(tmp_path, framework):
+    """Package and project names at the length limit must not push lines past ruff's limit."""
+    from scaffold.names import MAX_NAME_LENGTH, MAX_PACKAGE_LENGTH
+
+    package = "p" * MAX_PACKAGE_LENGTH
+    options = {
+        **FIXED_ANSWERS,
+        "package_name": package,
+        "python_version": "3.11",
+        "database": "sqlite",
+    }
+    options.update(docker=True, ci="github", license="MIT")
+    name = "N" * MAX_NAME_LENGTH
+    render(ProjectRequest(name=name, framework=framework, options=options), tmp_path / "long")
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(RUFF), *command, "--no-cache", str(tmp_path / "long")],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
