@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from scaffold.frameworks import Framework
+
 BIN = Path(sys.executable).parent
+
+#: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
+#: installed venv) on one worker.
+FRAMEWORK_PARAMS = [
+    pytest.param(framework, id=framework.value, marks=pytest.mark.xdist_group(framework.value))
+    for framework in Framework
+]
 
 
 def scaffold_command() -> list[str]:
@@ -113,3 +122,25 @@ def uv_available() -> bool:
 
 def git_available() -> bool:
     return shutil.which("git") is not None
+
+
+@pytest.fixture(scope="session")
+def installed_projects(tmp_path_factory):
+    """Default projects, rendered and installed once per framework and worker."""
+    from generated import install_project, render_project
+
+    cache: dict[Framework, tuple[Framework, Path, Path]] = {}
+
+    def get(framework: Framework) -> tuple[Framework, Path, Path]:
+        if framework not in cache:
+            project = render_project(tmp_path_factory.mktemp(framework.value), framework)
+            cache[framework] = (framework, project, install_project(project))
+        return cache[framework]
+
+    return get
+
+
+@pytest.fixture(params=FRAMEWORK_PARAMS)
+def installed(request, installed_projects):
+    """A default project of one framework, installed with its dev extra."""
+    return installed_projects(request.param)

@@ -8,18 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from conftest import clean_env, run_scaffold
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.install import find_uv
-
-#: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
-#: installed venv) on one worker.
-FRAMEWORK_PARAMS = [
-    pytest.param(framework, id=framework.value, marks=pytest.mark.xdist_group(framework.value))
-    for framework in Framework
-]
 
 
 def render_project(parent: Path, framework: Framework, *extra: str, name: str = "svc") -> Path:

@@ -7,43 +7,14 @@ commands scaffold prints and the README documents, and are hit over loopback.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from generated import (
-    FRAMEWORK_PARAMS,
-    install_project,
-    production_env,
-    project_env,
-    render_project,
-    run_in,
-    start,
-)
 
 from conftest import free_port, http_get, stop, wait_for_http
-from scaffold.frameworks import FRAMEWORKS, Framework
+from generated import production_env, project_env, run_in, start
+from scaffold.frameworks import FRAMEWORKS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="session")
-def installed_projects(tmp_path_factory):
-    """Default projects, rendered and installed once per framework and worker."""
-    cache: dict[Framework, tuple[Framework, Path, Path]] = {}
-
-    def get(framework: Framework) -> tuple[Framework, Path, Path]:
-        if framework not in cache:
-            project = render_project(tmp_path_factory.mktemp(framework.value), framework)
-            cache[framework] = (framework, project, install_project(project))
-        return cache[framework]
-
-    return get
-
-
-@pytest.fixture(params=FRAMEWORK_PARAMS)
-def installed(request, installed_projects):
-    """A default project of one framework, installed with its dev extra."""
-    return installed_projects(request.param)
 
 
 def test_its_own_tests_pass_with_the_scaffold_env_file(installed):
