@@ -220,3 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).splitlines())
         print(f"scaffold: error: {message}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # The environment failed us (permissions, a full disk, a vanished file): not a bug.
+        if debug:
+            traceback.print_exc()
+        where = f": {error.filename}" if error.filename else ""
+        print(f"scaffold: error: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -110,6 +110,10 @@ def new_command(args: argparse.Namespace) -> int:
         raise InvalidAnswersError(problems)
     output_dir = Path(args.output_dir)
     check_destination(output_dir / args.name, force=args.force)
+    if args.install or args.check:
+        from scaffold.install import choose_installer
+
+        choose_installer(args.installer)  # refuse --installer uv without uv, before any work
 
     ask = _asker(args)
     if ask is None:
@@ -201,7 +205,8 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
     steps = Steps()
     result = create_project(request, steps)
     print(
-        f"Created {result.path} ({len(result.files)} files, {FRAMEWORKS[request.framework].label})."
+        f"Created {_display_path(result.path)} ({len(result.files)} files, "
+        f"{FRAMEWORKS[request.framework].label})."
     )
     for note in result.notes:
         print(f"  {note}")
@@ -220,7 +225,7 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
                 f"{error}; the project itself is complete in {result.path}", details=error.details
             ) from error
         except KeyboardInterrupt:
-            _note(f"interrupted; the project is complete in {result.path} but not installed")
+            _note(f"interrupted; the project itself is complete in {result.path}")
             raise
     print()
     print(

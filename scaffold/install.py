@@ -124,17 +124,20 @@ def run(commands: list[Command], project: Path, steps: Steps) -> None:
     env = project_environment(project)
     for command in commands:
         with steps.step(command.title):
-            result = subprocess.run(
-                command.argv,
-                cwd=project,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                check=False,
-            )
+            try:
+                result = subprocess.run(
+                    command.argv,
+                    cwd=project,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    errors="replace",
+                    check=False,
+                )
+            except OSError as error:
+                raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
             if result.returncode != 0:
                 tail = "\n".join(result.stdout.rstrip().splitlines()[-TAIL_LINES:])
                 command_line = shlex.join(command.argv)

@@ -25,12 +25,12 @@ class Steps:
         """Show ``title`` while the block runs, then how long it took and whether it worked."""
         started = time.monotonic()
         if self.live:
-            with self._spinner(title):
-                try:
+            try:
+                with self._spinner(title):
                     yield
-                except BaseException:
-                    self._live_result(title, started, ok=False)
-                    raise
+            except BaseException:
+                self._live_result(title, started, ok=False)
+                raise
             self._live_result(title, started, ok=True)
             return
         self.stream.write(f"{title}... ")
@@ -50,7 +50,8 @@ class Steps:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-        with Progress(*columns, console=Console(file=self.stream), transient=True) as progress:
+        console = Console(file=self.stream, highlight=False)
+        with Progress(*columns, console=console, transient=True) as progress:
             progress.add_task(title, total=None)
             yield
 
@@ -59,4 +60,6 @@ class Steps:
 
         mark = "[green]✓[/green]" if ok else "[red]✗[/red]"
         elapsed = time.monotonic() - started
-        Console(file=self.stream).print(f"{mark} {title} [dim]({elapsed:.1f}s)[/dim]")
+        Console(file=self.stream, highlight=False).print(
+            f"{mark} {title} [dim]({elapsed:.1f}s)[/dim]"
+        )

@@ -155,7 +155,7 @@ def create_project(request: ProjectRequest, steps: Steps | None = None) -> Proje
             raise DestinationError(f"cannot write the project: {_describe(error)}") from error
         raise
     shutil.rmtree(staging, ignore_errors=True)
-    return ProjectResult(request.target, files, notes)
+    return ProjectResult(request.target.absolute(), files, notes)
 
 
 def _describe(error: BaseException) -> str:

@@ -78,6 +78,7 @@ def test_installer_uv_without_uv_is_a_usage_error(workdir, monkeypatch, capsys):
     monkeypatch.setattr(install, "find_uv", lambda: None)
     assert _cli.main(["new", "svc", "-y", "--install", "--installer", "uv"]) == 2
     assert "uv was not found" in capsys.readouterr().err
+    assert list(workdir.iterdir()) == []  # refused before anything was written
 
 
 def test_auto_falls_back_to_pip_without_uv(monkeypatch, tmp_path):
@@ -98,7 +99,7 @@ def test_live_progress_on_a_terminal(workdir):
     env = clean_env(TERM="xterm", COLUMNS="100")
     child = pexpect.spawn(command, args, cwd=str(workdir), env=env, encoding="utf-8", timeout=600)
     child.expect(pexpect.EOF)
-    output = child.before
+    output = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before)
     child.close()
     assert child.exitstatus == 0, output
     assert re.search(r"✓.*Installing dependencies with \w+.*\(\d+\.\d+s\)", output)
