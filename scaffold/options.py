@@ -266,7 +266,15 @@ def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Val
     context: dict[str, Any] = {"project_name": project_name}
     parsed: dict[str, Value] = {}
     for option in load_options():
-        if option.key in SET_BY_SCAFFOLD or option.key not in given:
+        if option.key in SET_BY_SCAFFOLD:
+            continue
+        if option.key not in given:
+            # Stand-in for conditions of later questions, when it is known without the framework.
+            if (default := _default(option, context)) is not None:
+                context[option.key] = default
+            continue
+        if (problem := _inapplicable(option, context)) is not None:
+            problems.append(problem)
             continue
         try:
             parsed[option.key] = question_for(option, context).parse(given[option.key])
@@ -277,6 +285,19 @@ def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Val
     if problems:
         raise InvalidAnswersError(problems)
     return parsed
+
+
+def _inapplicable(option: TemplateOption, context: Mapping[str, Any]) -> str | None:
+    """Why an answer to ``option`` makes no sense with these answers, if its condition is false."""
+    from jinja2 import UndefinedError
+
+    try:
+        applies = parse_bool(_render(option.when, context))
+    except UndefinedError:
+        return None  # depends on an answer not known yet; resolve() checks it again
+    if applies is False:
+        return f"{option.key} only applies when {str(option.when).strip('{} ')}"
+    return None
 
 
 def resolve(
@@ -295,7 +316,12 @@ def resolve(
     runtime = runtime_defaults()
     problems: list[str] = []
     for option in load_options():
-        if option.key in SET_BY_SCAFFOLD or not parse_bool(_render(option.when, context)):
+        if option.key in SET_BY_SCAFFOLD:
+            continue
+        if not parse_bool(_render(option.when, context)):
+            # A question that does not apply; copier leaves it out of the answers too.
+            if option.key in given and (problem := _inapplicable(option, context)):
+                problems.append(problem)
             continue
         question = question_for(option, context)
         if option.key in runtime:

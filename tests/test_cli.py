@@ -72,6 +72,14 @@ def test_python_dash_m_works(workdir):
             "database=none is not available",
         ),
         (["new", "x", "--installer", "uvx"], "invalid choice: 'uvx'"),
+        (
+            ["new", "x", "-d", "postgres_version=16"],
+            "postgres_version only applies when database ==",
+        ),
+        (
+            ["new", "x", "-d", "database=postgresql", "-d", "postgres_version=9"],
+            "is not one of: 15",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(workdir, args, expected):

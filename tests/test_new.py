@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -33,6 +34,10 @@ def test_defaults_create_a_complete_project(workdir):
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["framework"] == "flask" and answers["package_name"] == "shop"
     assert "_src_path" in answers
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert answers["python_version"] == min(
+        running, "3.14", key=lambda v: tuple(map(int, v.split(".")))
+    )
     assert "Recommended: Flask" in result.stdout
     assert "Next steps:" in result.stdout and "cd shop" in result.stdout
     assert "flask --app shop run --port 8000" in result.stdout
@@ -68,6 +73,20 @@ def test_git_repository_with_a_first_commit_that_leaves_env_out(workdir):
         ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True
     )
     assert status.stdout == ""
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_author_defaults_come_from_git_config(workdir, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\tname = Grace Hopper\n\temail = grace@example.com\n")
+    env = clean_env(HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_NOSYSTEM="1")
+    assert run_scaffold(["new", "shop", "-y", "--no-git"], workdir, env=env).returncode == 0
+    answers = yaml.safe_load((workdir / "shop" / ".copier-answers.yml").read_text())
+    assert (answers["author_name"], answers["author_email"]) == (
+        "Grace Hopper",
+        "grace@example.com",
+    )
 
 
 def test_no_git(workdir):
