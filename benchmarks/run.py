@@ -168,8 +168,14 @@ def scaffold_new(framework: str, *extra: str) -> Command:
 
 
 def copier_copy(framework: str, templates: str) -> Command:
-    """``copier copy`` of the same bundled template, without questions."""
+    """``copier copy`` of the same bundled template, without questions.
+
+    The Python version is given as scaffold picks it (the running one), so both
+    tools write the same project; the template's own default may not install here.
+    """
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     data = ["--data", f"framework={framework}", "--data", "project_name=x"]
+    data += ["--data", f"python_version={python}"]
     command = [str(BIN / "copier"), "copy", "--defaults", "--quiet", *data, templates, "x"]
     return lambda scratch: command
 

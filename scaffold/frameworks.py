@@ -7,7 +7,6 @@ commands, pages) describe what the bundled templates generate and are what the
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -75,6 +74,8 @@ class FrameworkInfo:
 
     def env_file(self, package: str, database: str) -> dict[str, str]:
         """Development ``.env`` values for a new project, with a fresh secret key."""
+        import secrets
+
         env = {self.secret_variable: secrets.token_urlsafe(50)}
         env.update(
             {key: value.format(package=package) for key, value in self.development_env.items()}

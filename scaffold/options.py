@@ -35,6 +35,7 @@ PYTHON_CHECKS: Mapping[str, Callable[[str], str | None]] = {
 }
 
 if TYPE_CHECKING:
+    from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
 Asker = Callable[[Question], Value]
@@ -121,11 +122,19 @@ def _jinja() -> SandboxedEnvironment:
     )
 
 
+@functools.cache
+def _compiled(expression: str) -> Template:
+    """Each expression of copier.yml is compiled once, however often it is evaluated."""
+    return _jinja().from_string(expression)
+
+
 def _render(expression: object, context: Mapping[str, Any]) -> object:
     """Render a Jinja string from copier.yml; anything that is not a string is returned as is."""
     if not isinstance(expression, str):
         return expression
-    return _jinja().from_string(expression).render(**context).strip()
+    if "{{" not in expression and "{%" not in expression:
+        return expression.strip()  # plain text: nothing to render
+    return _compiled(expression).render(**context).strip()
 
 
 def _rule_problem(option: TemplateOption, value: Value, context: Mapping[str, Any]) -> str | None:
@@ -206,8 +215,9 @@ def conflict(framework: str, given: Mapping[str, Value]) -> str | None:
 def runtime_defaults() -> dict[str, Value]:
     """Defaults only known at run time: the running Python, and git's user name and e-mail."""
     defaults: dict[str, Value] = {"python_version": _supported_python()}
+    identity = git_identity()
     for key, setting in (("author_name", "user.name"), ("author_email", "user.email")):
-        if value := git_config(setting):
+        if value := identity.get(setting):
             defaults[key] = value
     return defaults
 
@@ -223,22 +233,23 @@ def _supported_python() -> str:
     return f"{major}.{minor}"
 
 
-def git_config(setting: str) -> str:
-    """A value of the user's git configuration, or "" when git or the setting is missing."""
+def git_identity() -> dict[str, str]:
+    """``user.name`` and ``user.email`` from the user's git configuration, where set."""
     git = shutil.which("git")
     if git is None:
-        return ""
+        return {}
     try:
         result = subprocess.run(
-            [git, "config", "--get", setting],
+            [git, "config", "--get-regexp", r"^user\.(name|email)$"],
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip()
+        return {}
+    pairs = (line.partition(" ") for line in result.stdout.splitlines())
+    return {key: value.strip() for key, _, value in pairs}
 
 
 def check_name(project_name: str, *, derive_package: bool) -> None:
