@@ -1,6 +1,6 @@
 """Measure scaffold against the tools people use today, side by side, in one run.
 
-    python benchmarks/run.py [--runs 7] [--green-runs 3] [--write docs/performance.md]
+    python benchmarks/run.py [--runs 15] [--green-runs 3] [--write docs/performance.md]
 
 The script builds its own venv under benchmarks/.work/ with scaffold (a normal,
 non-editable install of this checkout), copier, cookiecutter, Django and uv, so
@@ -298,7 +298,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=7, help="runs per quick measurement")
+    parser.add_argument("--runs", type=int, default=15, help="runs per quick measurement")
     parser.add_argument(
         "--green-runs", type=int, default=3, help="runs per time-to-green measurement"
     )

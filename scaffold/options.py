@@ -28,7 +28,7 @@ CONFIG_FILE = "copier.yml"
 #: Options scaffold fills itself: the framework from the recommendation or
 #: --framework, the project name from NAME.
 SET_BY_SCAFFOLD = ("framework", "project_name")
-#: Checks copier.yml cannot express; they run after the template's own validator.
+#: Checks copier.yml cannot express; they run before the template's own validator.
 PYTHON_CHECKS: Mapping[str, Callable[[str], str | None]] = {
     "project_name": names.project_name_problem,
     "package_name": names.package_problem,
@@ -67,11 +67,11 @@ class TemplateOption:
 
 
 @functools.cache
-def load_options(root: Path | None = None) -> tuple[TemplateOption, ...]:
+def load_options() -> tuple[TemplateOption, ...]:
     """Read the questions of copier.yml in their order, skipping its settings (``_`` keys)."""
     import yaml
 
-    path = (root or templates_root()) / CONFIG_FILE
+    path = templates_root() / CONFIG_FILE
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -343,15 +343,16 @@ def resolve(
                 )
         if option.key in given:
             value = given[option.key]
-            if reason := _unavailable_choice(option, value, context):
-                problems.append(reason)
-                continue
         else:
             value = ask(question) if ask else question.default
         try:
-            context[option.key] = question.parse(value)
+            if reason := _unavailable_choice(option, value, context):
+                raise ValueError(reason)
+            value = question.parse(value)
         except ValueError as error:
             problems.append(str(error))
+        # Kept even when refused, so that later conditions and defaults can still be evaluated.
+        context[option.key] = value
     if problems:
         raise InvalidAnswersError(problems)
     return {

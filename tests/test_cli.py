@@ -71,6 +71,11 @@ def test_python_dash_m_works(workdir):
             ["new", "x", "--framework", "django", "-d", "database=none"],
             "database=none is not available",
         ),
+        # The recommendation (Django) rules the database out only once it is made.
+        (
+            ["new", "x", "-y", "-d", "size=large", "-d", "builtins=yes", "-d", "database=none"],
+            "database=none is not available with django",
+        ),
         (["new", "x", "--installer", "uvx"], "invalid choice: 'uvx'"),
         (
             ["new", "x", "-d", "postgres_version=16"],
