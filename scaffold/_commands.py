@@ -23,6 +23,7 @@ from scaffold.recommender import Recommendation, recommend
 from scaffold.report import format_comparison, format_next_steps, format_recommendation, score_line
 
 if TYPE_CHECKING:
+    from scaffold.progress import Steps
     from scaffold.project import ProjectRequest
 
 Asker = Callable[[Question], Value]
@@ -212,14 +213,11 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
         print(f"  {note}")
     package, database = str(request.options["package_name"]), str(request.options["database"])
     setup = FRAMEWORKS[request.framework].setup(package, database)
-    installed = tested = False
-    if args.install or args.check:
+    installed = args.install or args.check
+    if installed:
         try:
-            install.install(result.path, setup, args.installer, steps)
-            installed = True
-            if args.check:
-                install.run([install.check_command(result.path)], result.path, steps)
-                tested = True
+            install.install(result.path, args.installer, steps)
+            _set_up_and_check(result.path, setup, check=args.check, steps=steps)
         except InstallError as error:
             raise InstallError(
                 f"{error}; the project itself is complete in {result.path}", details=error.details
@@ -235,10 +233,23 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
             package,
             database,
             installed=installed,
-            tested=tested,
+            tested=args.check,
         )
     )
     return 0
+
+
+def _set_up_and_check(project: Path, setup: list[str], *, check: bool, steps: Steps) -> None:
+    """Run the project's one-time set-up and, with --check, its tests alongside."""
+    from scaffold import install
+
+    commands = install.setup_commands(project, setup)
+    if not check:
+        install.run(commands, project, steps)
+        return
+    commands.append(install.check_command(project))
+    title = " and ".join([*setup, "the project's tests"])
+    install.run_together(commands, f"Running {title}", project, steps)
 
 
 def _display_path(path: Path) -> str:

@@ -70,16 +70,12 @@ def venv_python(project: Path) -> Path:
     return project / VENV_DIR / "bin" / "python"
 
 
-def install_commands(project: Path, setup: Sequence[str], installer: Installer) -> list[Command]:
-    """The commands that create the venv, install the project with its dev extra, and set it up.
-
-    ``setup`` holds the project's one-time set-up commands (e.g. database migrations),
-    which run with the venv's programs.
-    """
+def install_commands(project: Path, installer: Installer) -> list[Command]:
+    """The commands that create the venv and install the project with its dev extra."""
     chosen, uv = choose_installer(installer)
     python = str(venv_python(project))
     if chosen == "uv" and uv:
-        commands = [
+        return [
             Command(
                 "Creating .venv with uv",
                 (uv, "venv", "--quiet", "--python", sys.executable, VENV_DIR),
@@ -89,18 +85,23 @@ def install_commands(project: Path, setup: Sequence[str], installer: Installer) 
                 (uv, "pip", "install", "--python", python, "-e", ".[dev]"),
             ),
         ]
-    else:
-        commands = [
-            Command("Creating .venv", (sys.executable, "-m", "venv", VENV_DIR)),
-            Command(
-                "Installing dependencies with pip",
-                (python, "-m", "pip", "install", "--disable-pip-version-check", "-e", ".[dev]"),
-            ),
-        ]
-    for command in setup:
-        program, *args = shlex.split(command)
-        executable = python if program == "python" else str(venv_python(project).parent / program)
-        commands.append(Command(f"Running {command}", (executable, *args)))
+    return [
+        Command("Creating .venv", (sys.executable, "-m", "venv", VENV_DIR)),
+        Command(
+            "Installing dependencies with pip",
+            (python, "-m", "pip", "install", "--disable-pip-version-check", "-e", ".[dev]"),
+        ),
+    ]
+
+
+def setup_commands(project: Path, setup: Sequence[str]) -> list[Command]:
+    """The project's one-time set-up (e.g. database migrations), run with the venv's programs."""
+    commands = []
+    for line in setup:
+        program, *args = shlex.split(line)
+        bin_dir = venv_python(project).parent
+        executable = str(venv_python(project) if program == "python" else bin_dir / program)
+        commands.append(Command(f"Running {line}", (executable, *args)))
     return commands
 
 
@@ -119,41 +120,60 @@ def project_environment(project: Path) -> dict[str, str]:
     return env
 
 
-def run(commands: list[Command], project: Path, steps: Steps) -> None:
-    """Run each command in ``project``, stopping at the first failure with its output's tail."""
+def _execute(command: Command, project: Path, env: dict[str, str]) -> None:
+    """Run one command in ``project``; a failure raises with the tail of its output."""
+    try:
+        result = subprocess.run(
+            command.argv,
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+    except OSError as error:
+        raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.rstrip().splitlines()[-TAIL_LINES:])
+        command_line = shlex.join(command.argv)
+        raise InstallError(
+            f"'{command_line}' failed with exit code {result.returncode} in {project}",
+            details=tail,
+        )
+
+
+def run(commands: Sequence[Command], project: Path, steps: Steps) -> None:
+    """Run each command in ``project`` as its own step, stopping at the first failure."""
     env = project_environment(project)
     for command in commands:
         with steps.step(command.title):
-            try:
-                result = subprocess.run(
-                    command.argv,
-                    cwd=project,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    errors="replace",
-                    check=False,
-                )
-            except OSError as error:
-                raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
-            if result.returncode != 0:
-                tail = "\n".join(result.stdout.rstrip().splitlines()[-TAIL_LINES:])
-                command_line = shlex.join(command.argv)
-                raise InstallError(
-                    f"'{command_line}' failed with exit code {result.returncode} in {project}",
-                    details=tail,
-                )
+            _execute(command, project, env)
 
 
-def install(project: Path, setup: Sequence[str], installer: Installer, steps: Steps) -> None:
+def run_together(commands: Sequence[Command], title: str, project: Path, steps: Steps) -> None:
+    """Run independent commands at the same time, as one step; any failure fails the step.
+
+    The project's tests use their own database, so they need not wait for the
+    set-up commands (migrations) that prepare the development one.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = project_environment(project)
+    with steps.step(title), ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        futures = [pool.submit(_execute, command, project, env) for command in commands]
+        for future in futures:
+            future.result()  # the first failure, in command order, is raised
+
+
+def install(project: Path, installer: Installer, steps: Steps) -> None:
     """Create ``project/.venv`` and install the project; a failed install removes the venv."""
-    commands = install_commands(project, setup, installer)
     venv = project / VENV_DIR
     existed = venv.exists()
     try:
-        run(commands, project, steps)
+        run(install_commands(project, installer), project, steps)
     except BaseException:
         if not existed:
             shutil.rmtree(venv, ignore_errors=True)

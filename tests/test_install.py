@@ -83,14 +83,24 @@ def test_installer_uv_without_uv_is_a_usage_error(workdir, monkeypatch, capsys):
 
 def test_auto_falls_back_to_pip_without_uv(monkeypatch, tmp_path):
     monkeypatch.setattr(install, "find_uv", lambda: None)
-    commands = install.install_commands(tmp_path, ["flask --app svc init-db"], "auto")
-    titles = [command.title for command in commands]
-    assert titles == [
-        "Creating .venv",
-        "Installing dependencies with pip",
-        "Running flask --app svc init-db",
-    ]
-    assert commands[-1].argv[0] == str(tmp_path / ".venv" / "bin" / "flask")
+    titles = [command.title for command in install.install_commands(tmp_path, "auto")]
+    assert titles == ["Creating .venv", "Installing dependencies with pip"]
+
+
+def test_set_up_commands_use_the_venv_programs(tmp_path):
+    setup = ["python manage.py migrate", "flask --app svc init-db"]
+    commands = install.setup_commands(tmp_path, setup)
+    assert [command.title for command in commands] == [f"Running {line}" for line in setup]
+    assert commands[0].argv == (str(tmp_path / ".venv" / "bin" / "python"), "manage.py", "migrate")
+    assert commands[1].argv[0] == str(tmp_path / ".venv" / "bin" / "flask")
+
+
+def test_check_runs_the_set_up_alongside_the_tests(workdir):
+    args = ["new", "svc", "-y", "--framework", "django", "--no-git", "--check"]
+    result = run_scaffold(args, workdir, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Running python manage.py migrate and the project's tests... done (" in result.stdout
+    assert (workdir / "svc" / "db.sqlite3").exists()
 
 
 def test_live_progress_on_a_terminal(workdir):
@@ -105,3 +115,20 @@ def test_live_progress_on_a_terminal(workdir):
     assert re.search(r"✓.*Installing dependencies with \w+.*\(\d+\.\d+s\)", output)
     # While a step runs, the spinner line shows its name and the elapsed time (0:00:0x).
     assert re.search(r"Installing dependencies with \w+.*\d:\d\d:\d\d", output)
+
+
+def test_failing_project_tests_are_reported_and_the_project_kept(workdir, monkeypatch, capsys):
+    import sys
+
+    from scaffold.install import Command
+
+    failing = Command(
+        "Running the project's tests", (sys.executable, "-c", "print('boom'); exit(3)")
+    )
+    monkeypatch.setattr(install, "check_command", lambda project: failing)
+    monkeypatch.chdir(workdir)
+    assert _cli.main(["new", "svc", "-y", "--framework", "flask", "--no-git", "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "boom" in err and "failed with exit code 3" in err
+    assert (workdir / "svc" / ".venv").is_dir()  # the install itself worked: keep it
+    assert (workdir / "svc" / "pyproject.toml").exists()
