@@ -1,7 +1,5 @@
 """Allow ``python -m scaffold``."""
 
-import sys
+from scaffold._cli import run
 
-from scaffold._cli import main
-
-sys.exit(main())
+run()

@@ -73,7 +73,9 @@ def load_options() -> tuple[TemplateOption, ...]:
 
     path = templates_root() / CONFIG_FILE
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: ten times faster than the pure-Python one.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
     except (OSError, yaml.YAMLError) as error:
         raise TemplateError(f"cannot read {path}: {error}") from error
     return tuple(

@@ -44,7 +44,7 @@ def test_the_package_is_typed_and_has_its_entry_point(wheel):
     names = wheel.namelist()
     assert "scaffold/py.typed" in names
     (entry_points,) = [name for name in names if name.endswith("entry_points.txt")]
-    assert "scaffold = scaffold._cli:main" in wheel.read(entry_points).decode()
+    assert "scaffold = scaffold._cli:run" in wheel.read(entry_points).decode()
 
 
 @pytest.mark.skipif(not ci_is_set(), reason="only CI promises a non-editable install")
