@@ -249,7 +249,9 @@ def _set_up_and_check(project: Path, setup: list[str], *, check: bool, steps: St
         return
     commands.append(install.check_command(project))
     title = " and ".join([*setup, "the project's tests"])
-    install.run_together(commands, f"Running {title}", project, steps)
+    *_, test_output = install.run_together(commands, f"Running {title}", project, steps)
+    summary = test_output.strip().splitlines()[-1] if test_output.strip() else ""
+    print(f"  Tests: {summary.strip('= ')}")
 
 
 def _display_path(path: Path) -> str:

@@ -120,8 +120,8 @@ def project_environment(project: Path) -> dict[str, str]:
     return env
 
 
-def _execute(command: Command, project: Path, env: dict[str, str]) -> None:
-    """Run one command in ``project``; a failure raises with the tail of its output."""
+def _execute(command: Command, project: Path, env: dict[str, str]) -> str:
+    """Run one command in ``project`` and return its output; a failure raises with its tail."""
     try:
         result = subprocess.run(
             command.argv,
@@ -143,6 +143,7 @@ def _execute(command: Command, project: Path, env: dict[str, str]) -> None:
             f"'{command_line}' failed with exit code {result.returncode} in {project}",
             details=tail,
         )
+    return result.stdout
 
 
 def run(commands: Sequence[Command], project: Path, steps: Steps) -> None:
@@ -153,8 +154,10 @@ def run(commands: Sequence[Command], project: Path, steps: Steps) -> None:
             _execute(command, project, env)
 
 
-def run_together(commands: Sequence[Command], title: str, project: Path, steps: Steps) -> None:
-    """Run independent commands at the same time, as one step; any failure fails the step.
+def run_together(commands: Sequence[Command], title: str, project: Path, steps: Steps) -> list[str]:
+    """Run independent commands at the same time, as one step; return their outputs.
+
+    Any failure fails the step.
 
     The project's tests use their own database, so they need not wait for the
     set-up commands (migrations) that prepare the development one.
@@ -164,8 +167,8 @@ def run_together(commands: Sequence[Command], title: str, project: Path, steps: 
     env = project_environment(project)
     with steps.step(title), ThreadPoolExecutor(max_workers=len(commands)) as pool:
         futures = [pool.submit(_execute, command, project, env) for command in commands]
-        for future in futures:
-            future.result()  # the first failure, in command order, is raised
+        # The first failure, in command order, is raised.
+        return [future.result() for future in futures]
 
 
 def install(project: Path, installer: Installer, steps: Steps) -> None:

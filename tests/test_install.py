@@ -37,6 +37,7 @@ def test_check_installs_and_runs_the_tests(workdir, installer):
     assert (project / ".venv" / "bin" / "python").exists()
     assert f"Installing dependencies with {installer}... done (" in result.stdout
     assert "Running the project's tests... done (" in result.stdout
+    assert re.search(r"Tests: \d+ passed in [\d.]+s", result.stdout)
     steps = result.stdout.split("Next steps:")[1]
     assert "source .venv/bin/activate" in steps
     assert "python -m venv" not in steps and "pip install" not in steps and "pytest" not in steps
