@@ -120,9 +120,9 @@ def format_value(value: object) -> str:
     return repr(value)
 
 
-def unknown_key_message(key: str, valid: list[str], what: str = "question") -> str:
+def unknown_key_message(key: str, valid: list[str]) -> str:
     """Explain an unknown key, suggesting the closest valid one."""
-    message = f"unknown {what} {key!r}"
+    message = f"unknown question {key!r}"
     if close := get_close_matches(key, valid, n=1, cutoff=0.6):
         message += f" (did you mean {close[0]!r}?)"
     return message + "; valid keys: " + ", ".join(valid)
