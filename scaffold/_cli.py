@@ -46,7 +46,7 @@ examples:
 Questions without a terminal (or with CI=true) take their defaults.
 Keys for --data: the criteria (see 'scaffold recommend --help') and the project
 options package_name, description, author_name, author_email, python_version,
-database, postgres_version, docker, ci, license."""
+database, postgres_version, auth, docker, ci, license."""
 
 RECOMMEND_EPILOG = """\
 criteria (KEY: values, default first):

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from conftest import free_port, http_get, stop, wait_for_http
-from generated import production_env, project_env, run_in, start
-from scaffold.frameworks import FRAMEWORKS
+from conftest import FRAMEWORK_PARAMS, free_port, http_get, stop, wait_for_http
+from generated import install_project, production_env, project_env, render_project, run_in, start
+from scaffold.frameworks import FRAMEWORKS, Framework
 
 pytestmark = pytest.mark.e2e
 
@@ -68,5 +68,26 @@ def test_production_server_answers(installed, tmp_path):
     try:
         status, body = wait_for_http(f"http://127.0.0.1:{port}/health", server)
         assert status == 200 and json.loads(body) == {"status": "ok"}
+    finally:
+        stop(server)
+
+
+@pytest.mark.parametrize(
+    "framework",
+    [p for p in FRAMEWORK_PARAMS if p.values[0] != Framework.DJANGO],
+)
+def test_projects_with_accounts_install_pass_their_tests_and_serve(tmp_path, framework):
+    project = render_project(tmp_path, framework, "-d", "auth=yes")
+    bin_dir = install_project(project)
+    env = project_env(bin_dir)
+    run_in(project, "pytest -q -p no:cacheprovider && ruff check . && ruff format --check .", env)
+    info = FRAMEWORKS[framework]
+    for command in info.setup("svc", "sqlite"):
+        run_in(project, command, env)
+    port = free_port()
+    server = start(project, info.dev_command.format(port=port, package="svc"), env)
+    try:
+        status, _body = wait_for_http(f"http://127.0.0.1:{port}/health", server)
+        assert status == 200
     finally:
         stop(server)

@@ -68,9 +68,10 @@ def option_choices(key: str) -> list[object]:
         }
     ),
     database=st.sampled_from(option_choices("database")),
+    auth=st.booleans(),
 )
 def test_random_answers_and_hostile_text_render_valid_literal_projects(
-    tmp_path_factory, framework, description, author, choices, database
+    tmp_path_factory, framework, description, author, choices, database, auth
 ):
     if framework == Framework.DJANGO and database == "none":
         database = "sqlite"
@@ -80,6 +81,8 @@ def test_random_answers_and_hostile_text_render_valid_literal_projects(
         "database": database,
         **choices,
     }
+    if framework != Framework.DJANGO and database != "none":
+        given_answers["auth"] = auth
     checked = options.check_given("svc", given_answers)
     resolved = options.resolve(framework.value, "svc", checked)
     project = tmp_path_factory.mktemp("hostile") / "svc"

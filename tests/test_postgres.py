@@ -17,7 +17,7 @@ import pytest
 from conftest import FRAMEWORK_PARAMS
 from generated import install_project, project_env, render_project, run_in
 from scaffold.answers import ci_is_set
-from scaffold.frameworks import FRAMEWORKS
+from scaffold.frameworks import FRAMEWORKS, Framework
 
 SERVER_URL = os.environ.get("SCAFFOLD_TEST_POSTGRES_URL", "")
 
@@ -50,7 +50,9 @@ def database():
 
 @pytest.mark.parametrize("framework", FRAMEWORK_PARAMS)
 def test_migrations_and_tests_run_on_postgresql(tmp_path, framework, database):
-    project = render_project(tmp_path, framework, "-d", "database=postgresql")
+    # With accounts where the framework offers them, so their table is on the server too.
+    accounts = [] if framework == Framework.DJANGO else ["-d", "auth=yes"]
+    project = render_project(tmp_path, framework, "-d", "database=postgresql", *accounts)
     bin_dir = install_project(project)
     env = project_env(bin_dir, DATABASE_URL=database)
     for command in FRAMEWORKS[framework].setup("svc", "postgresql"):

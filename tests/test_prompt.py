@@ -128,7 +128,8 @@ def test_invalid_text_is_refused_at_the_prompt(workdir):
     answer(child, "\x15class" + ENTER)  # package_name: a keyword
     child.expect("Python keyword")
     child.send("\x15shop_app" + ENTER)
-    for _key in range(8):
+    # description, author_name, author_email, python_version, database, auth, docker, ci, license
+    for _key in range(9):
         answer(child, ENTER)
     status, _signal, output = finish(child)
     assert status == 0, output

@@ -44,6 +44,11 @@ def databases(framework: Framework) -> list[object]:
 CASES = [(framework, database) for framework in Framework for database in databases(framework)]
 
 
+def auth_values(framework: Framework, database: object) -> list[object]:
+    """Accounts are asked for only outside Django and with a database, as copier.yml says."""
+    return option_values("auth") if framework != "django" and database != "none" else [False]
+
+
 def render_all(framework: Framework, database: object, root: Path) -> list[Path]:
     """Render every combination of the other options for one framework and database."""
     projects = []
@@ -52,8 +57,9 @@ def render_all(framework: Framework, database: object, root: Path) -> list[Path]
         option_values("ci"),
         option_values("license"),
         option_values("python_version"),
+        auth_values(framework, database),
     )
-    for index, (docker, ci, license_, python) in enumerate(combinations):
+    for index, (docker, ci, license_, python, auth) in enumerate(combinations):
         options = {
             **FIXED_ANSWERS,
             "python_version": python,
@@ -61,6 +67,7 @@ def render_all(framework: Framework, database: object, root: Path) -> list[Path]
             "docker": docker,
             "ci": ci,
             "license": license_,
+            "auth": auth,
         }
         destination = root / f"p{index}"
         render(ProjectRequest(name="svc", framework=framework, options=options), destination)
