@@ -39,37 +39,35 @@ def test_ruff_is_clean(installed):
     run_in(project, "ruff check . && ruff format --check .", env)
 
 
-def test_development_server_answers(installed):
-    framework, project, bin_dir = installed
-    info = FRAMEWORKS[framework]
-    env = project_env(bin_dir)
-    for command in info.setup("svc", "sqlite"):
-        run_in(project, command, env)
-    port = free_port()
-    server = start(project, info.dev_command.format(port=port, package="svc"), env)
+def set_up_and_serve(framework, project, command, env, port, pages=()):
+    """Run the one-time set-up, start ``command``, check /health and ``pages``, stop it."""
+    for setup in FRAMEWORKS[framework].setup("svc", "sqlite"):
+        run_in(project, setup, env)
+    server = start(project, command, env)
     try:
         status, body = wait_for_http(f"http://127.0.0.1:{port}/health", server)
         assert status == 200 and json.loads(body) == {"status": "ok"}
-        for page in info.pages:
+        for page in pages:
             status, body = http_get(f"http://127.0.0.1:{port}{page}")
             assert status == 200, f"{page}: {status} {body[:300]!r}"
     finally:
         stop(server)
 
 
-def test_production_server_answers(installed, tmp_path):
+def test_development_server_answers(installed):
     framework, project, bin_dir = installed
     info = FRAMEWORKS[framework]
     port = free_port()
+    command = info.dev_command.format(port=port, package="svc")
+    set_up_and_serve(framework, project, command, project_env(bin_dir), port, info.pages)
+
+
+def test_production_server_answers(installed, tmp_path):
+    framework, project, bin_dir = installed
+    port = free_port()
     env = project_env(bin_dir, **production_env(framework, port, tmp_path))
-    for command in info.setup("svc", "sqlite"):
-        run_in(project, command, env)
-    server = start(project, info.production_command.format(package="svc"), env)
-    try:
-        status, body = wait_for_http(f"http://127.0.0.1:{port}/health", server)
-        assert status == 200 and json.loads(body) == {"status": "ok"}
-    finally:
-        stop(server)
+    command = FRAMEWORKS[framework].production_command.format(package="svc")
+    set_up_and_serve(framework, project, command, env, port)
 
 
 @pytest.mark.parametrize(
@@ -78,16 +76,8 @@ def test_production_server_answers(installed, tmp_path):
 )
 def test_projects_with_accounts_install_pass_their_tests_and_serve(tmp_path, framework):
     project = render_project(tmp_path, framework, "-d", "auth=yes")
-    bin_dir = install_project(project)
-    env = project_env(bin_dir)
+    env = project_env(install_project(project))
     run_in(project, "pytest -q -p no:cacheprovider && ruff check . && ruff format --check .", env)
-    info = FRAMEWORKS[framework]
-    for command in info.setup("svc", "sqlite"):
-        run_in(project, command, env)
     port = free_port()
-    server = start(project, info.dev_command.format(port=port, package="svc"), env)
-    try:
-        status, _body = wait_for_http(f"http://127.0.0.1:{port}/health", server)
-        assert status == 200
-    finally:
-        stop(server)
+    command = FRAMEWORKS[framework].dev_command.format(port=port, package="svc")
+    set_up_and_serve(framework, project, command, env, port)
