@@ -49,6 +49,10 @@ class DestinationError(ScaffoldError, OSError):
     """The target directory cannot be used: it exists, is a file, or is not writable."""
 
 
+class PartialOutputKept(ScaffoldError):
+    """Rendering failed and the partial output was kept for debugging (--keep-on-failure)."""
+
+
 class TemplateError(ScaffoldError):
     """The bundled templates are missing or failed to render."""
 

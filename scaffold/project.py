@@ -17,14 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.errors import DestinationError, ScaffoldError, TemplateError
+from scaffold.errors import DestinationError, PartialOutputKept, ScaffoldError, TemplateError
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.options import templates_root
+from scaffold.options import git_identity, templates_root
 from scaffold.progress import Steps
 from scaffold.questions import Value
 
 ENV_FILE = ".env"
-ANSWERS_FILE = ".copier-answers.yml"
 GIT_TIMEOUT = 120
 
 
@@ -59,10 +58,6 @@ class ProjectResult:
     path: Path
     files: list[str]
     notes: list[str] = field(default_factory=list)
-
-
-class PartialOutputKept(ScaffoldError):
-    """Rendering failed and the partial output was kept for debugging (--keep-on-failure)."""
 
 
 def check_destination(target: Path, *, force: bool) -> None:
@@ -191,7 +186,7 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
         return "The target is inside an existing git repository; skipped git init."
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     identity: list[str] = []
-    if not _git_output(git, project, ["config", "user.email"], env):
+    if "user.email" not in git_identity():
         # Without an identity git refuses to commit; use the project's author, or a neutral one.
         name = str(request.options.get("author_name") or "scaffold")
         email = str(request.options.get("author_email") or "scaffold@localhost")
@@ -221,22 +216,18 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
     return "Created a git repository with a first commit."
 
 
-def _git_output(git: str, cwd: Path, args: list[str], env: Mapping[str, str]) -> str:
+def _inside_work_tree(git: str, directory: Path) -> bool:
+    """True when ``directory`` is already inside a git work tree."""
     result = subprocess.run(
-        [git, *args],
-        cwd=cwd,
-        env=dict(env),
+        [git, "rev-parse", "--is-inside-work-tree"],
+        cwd=directory,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=GIT_TIMEOUT,
         check=False,
     )
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def _inside_work_tree(git: str, directory: Path) -> bool:
-    return _git_output(git, directory, ["rev-parse", "--is-inside-work-tree"], os.environ) == "true"
+    return result.returncode == 0 and result.stdout.strip() == "true"
 
 
 def move_into_place(staged: Path, target: Path) -> list[str]:
