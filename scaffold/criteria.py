@@ -51,8 +51,8 @@ CRITERIA: tuple[Question, ...] = (
         "both",
         (
             Choice("api", "A JSON API only"),
-            Choice("web", "Server-rendered web pages"),
             Choice("both", "Both pages and an API"),
+            Choice("web", "Server-rendered web pages"),
         ),
     ),
     _yes_no(

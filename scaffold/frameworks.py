@@ -20,11 +20,6 @@ class Framework(StrEnum):
     FASTAPI = "fastapi"
 
 
-#: On equal scores the earlier framework wins: a tie means the answers do not
-#: separate them, and the framework that brings more of its own parts leaves
-#: the fewest choices still to make.
-TIE_BREAK_ORDER: tuple[Framework, ...] = (Framework.DJANGO, Framework.FLASK, Framework.FASTAPI)
-
 #: Rows of ``scaffold frameworks``, in display order.
 COMPARISON_ROWS: tuple[str, ...] = (
     "Kind",
@@ -65,6 +60,8 @@ class FrameworkInfo:
     production_command: str
     #: Paths that answer 200 on a freshly generated project, besides /health.
     pages: tuple[str, ...]
+    #: Creates the first account of a built-in admin site, when the framework has one.
+    superuser_command: str | None = None
 
     def setup(self, package: str, database: str) -> list[str]:
         """The one-time set-up commands for a project with this package and database."""
@@ -119,6 +116,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         dev_command="python manage.py runserver {port}",
         production_command="gunicorn {package}.wsgi",
         pages=("/", "/admin/login/"),
+        superuser_command="python manage.py createsuperuser",
     ),
     Framework.FLASK: FrameworkInfo(
         framework=Framework.FLASK,

@@ -1,19 +1,26 @@
-"""The recommendation model: one table of weights and a pure function over it.
+"""The recommendation model: tables of weights and strengths, and a pure function over them.
 
-Each row of :data:`WEIGHTS` gives points to one framework for one answer, and
-names the place in the article the row comes from (section, list, item), so a
-reader can check every number. A framework's score is the sum of its points
-over the answers; the highest score wins, ties go by :data:`TIE_BREAK_ORDER`.
+Each row of :data:`WEIGHTS` gives points to one framework for one answer and
+cites the public comparisons that support it (keys of
+:data:`scaffold.sources.SOURCES`). A framework's score is the sum of its points
+over the answers; :data:`CONDITIONS` switch a criterion off where it cannot
+apply. The highest score wins; a tie goes to the framework favoured by the
+first answer, in :data:`TIE_BREAK_ORDER`, that separates the tied frameworks.
+
+:data:`STRENGTHS` says where each framework is strong. It is a promise the
+weights keep (checked over every combination of answers): moving one answer
+towards a framework's strength never lowers its score, its lead over another
+framework, or its rank.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from scaffold.criteria import CRITERIA, Answers
-from scaffold.frameworks import FRAMEWORKS, TIE_BREAK_ORDER, Framework
+from scaffold.criteria import CRITERIA_BY_KEY, Answers
+from scaffold.frameworks import FRAMEWORKS, Framework
 
 DJANGO, FLASK, FASTAPI = Framework.DJANGO, Framework.FLASK, Framework.FASTAPI
 
@@ -23,80 +30,196 @@ MAX_REASONS = 5
 
 @dataclass(frozen=True)
 class Weight:
-    """Points one answer gives one framework, why, and where the article says so."""
+    """Points one answer gives one framework, why, and the sources that say so."""
 
     criterion: str
     answer: str
     framework: Framework
     points: int
     reason: str
-    source: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A criterion whose answer counts only when another answer makes it meaningful."""
+
+    criterion: str
+    requires: str
+    values: tuple[str, ...]
+    reason: str
+    sources: tuple[str, ...]
+
+    def applies(self, answers: Mapping[str, str]) -> bool:
+        """True when ``answers`` let the criterion count."""
+        return answers[self.requires] in self.values
+
+
+def _w(
+    criterion: str, answer: str, framework: Framework, points: int, reason: str, *sources: str
+) -> Weight:
+    return Weight(criterion, answer, framework, points, reason, sources)
 
 
 # fmt: off
 WEIGHTS: tuple[Weight, ...] = (
-    # size: Django pays off at scale, Flask is aimed at small and medium projects.
-    Weight("size", "prototype", FLASK, 2, "Flask is light and quick to start, made for prototypes", "Flask, advantages 5"),
-    Weight("size", "prototype", DJANGO, -1, "Django's many parts are overhead for a prototype", "Django, disadvantages 1"),
-    Weight("size", "small", FLASK, 2, "Flask is aimed at small and medium-sized projects", "Flask, introduction; advantages 5"),
-    Weight("size", "small", DJANGO, -1, "Django's many parts are overhead for a small project", "Django, disadvantages 1"),
-    Weight("size", "medium", FLASK, 1, "Flask still fits a medium-sized project", "Flask, introduction"),
-    Weight("size", "large", DJANGO, 3, "Django is suited to large and enterprise-level applications", "Django, advantages 5; conclusion"),
-    Weight("size", "large", FLASK, -1, "Flask's freedom tends to give large codebases inconsistent structure", "Flask, disadvantages 3"),
+    # size: Django pays off at scale; Flask is aimed at prototypes and small to medium projects.
+    _w("size", "prototype", DJANGO, -2, "Django's many built-in parts are overhead for a prototype", "mind2i: Django, disadvantages 1", "qcerris", "pycharm"),
+    _w("size", "prototype", FLASK, 3, "Flask is made for prototypes: minimal and quick to start", "mind2i: Flask, advantages 5", "pycharm", "fatcatcoders", "onlinestudy24"),
+    _w("size", "small", DJANGO, -1, "Django's extensive features are overhead for a small project", "mind2i: Django, disadvantages 1", "qcerris", "pycharm"),
+    _w("size", "small", FLASK, 2, "Flask is aimed at small and medium-sized projects", "mind2i: Flask, introduction", "onlinestudy24", "fatcatcoders"),
+    _w("size", "medium", FLASK, 1, "Flask still fits a medium-sized project", "mind2i: Flask, introduction", "onlinestudy24"),
+    _w("size", "large", DJANGO, 3, "Django is suited to large and enterprise-scale applications", "mind2i: Django, advantages 5; conclusion", "django-home", "mdn-django", "fatcatcoders", "onlinestudy24"),
+    _w("size", "large", FLASK, -1, "Flask's freedom tends to give a large codebase an inconsistent structure", "mind2i: Flask, disadvantages 3", "qcerris"),
     # complexity: Django is the choice for complex, feature-rich applications.
-    Weight("complexity", "simple", FLASK, 1, "Flask's minimal core keeps a simple application simple", "Flask, advantages 1"),
-    Weight("complexity", "simple", DJANGO, -1, "Django's breadth is more than a simple application needs", "Django, disadvantages 1"),
-    Weight("complexity", "complex", DJANGO, 2, "Django is made for complex, feature-rich applications", "Django, introduction"),
-    Weight("complexity", "complex", FLASK, -1, "Flask leaves more features to implement by hand", "Flask, disadvantages 2"),
+    _w("complexity", "simple", DJANGO, -1, "Django's breadth is more than a simple application needs", "mind2i: Django, disadvantages 1", "pycharm"),
+    _w("complexity", "simple", FLASK, 1, "Flask's minimal core keeps a simple application simple", "mind2i: Flask, advantages 1", "fastapi-alternatives: Flask"),
+    _w("complexity", "complex", DJANGO, 2, "Django is made for complex, feature-rich applications", "mind2i: Django, introduction", "mdn-django", "fatcatcoders", "hamzabilal"),
+    _w("complexity", "complex", FLASK, -1, "Flask leaves more features to implement by hand", "mind2i: Flask, disadvantages 2", "fatcatcoders"),
     # app_type: FastAPI is an API framework; Django and Flask render pages with templates.
-    Weight("app_type", "api", FASTAPI, 2, "FastAPI is designed for APIs, with validation and docs from type hints", "FastAPI, introduction; advantages 3-4"),
-    Weight("app_type", "api", FLASK, 1, "Flask is a good base for building APIs", "Flask, advantages 5"),
-    Weight("app_type", "web", DJANGO, 2, "Django's Model-View-Template pattern is built for server-rendered sites", "Django, introduction"),
-    Weight("app_type", "web", FLASK, 1, "Flask renders pages with the Jinja2 template engine", "Flask, introduction"),
-    Weight("app_type", "both", DJANGO, 1, "Django covers pages and, with add-ons, APIs in one framework", "Django, introduction; advantages 4"),
-    Weight("app_type", "both", FLASK, 1, "Flask handles both pages and APIs with little ceremony", "Flask, introduction; advantages 5"),
-    # builtins: Django ships ORM, admin and auth; the others rely on third-party packages.
-    Weight("builtins", "yes", DJANGO, 3, "Django ships an ORM, an admin interface and authentication", "Django, introduction; advantages 2"),
-    Weight("builtins", "yes", FLASK, -1, "Flask needs third-party extensions for ORM, admin and auth", "Flask, disadvantages 1"),
-    Weight("builtins", "yes", FASTAPI, -1, "FastAPI offers less built in than Django's batteries", "FastAPI, disadvantages 2"),
-    Weight("builtins", "no", FLASK, 1, "Flask gives you the basic tools and nothing you did not ask for", "Flask, introduction"),
-    Weight("builtins", "no", DJANGO, -1, "Django's built-in parts are weight you would not use", "Django, disadvantages 1"),
+    _w("app_type", "api", DJANGO, -1, "Django was built to render HTML; a JSON API needs an add-on such as Django REST framework", "fastapi-alternatives: Django", "aimadetools", "upsonic"),
+    _w("app_type", "api", FLASK, 1, "Flask is a good base for small APIs", "mind2i: Flask, advantages 5", "onlinestudy24", "hamon"),
+    _w("app_type", "api", FASTAPI, 3, "FastAPI is built for APIs, from routing to responses", "mind2i: FastAPI, introduction", "fastapi-features", "pycharm", "aimadetools", "upsonic", "hamzabilal"),
+    _w("app_type", "both", DJANGO, 1, "Django renders pages and, with Django REST framework, serves an API from one project", "mdn-django", "pycharm", "upsonic"),
+    _w("app_type", "both", FLASK, 1, "Flask renders Jinja2 pages and returns JSON with little ceremony", "mind2i: Flask, introduction", "hamon"),
+    _w("app_type", "web", DJANGO, 3, "Django's model-view-template design is built for server-rendered sites", "mind2i: Django, introduction", "fastapi-alternatives: Django", "mdn-django", "aimadetools"),
+    _w("app_type", "web", FLASK, 2, "Flask renders pages with the Jinja2 template engine", "mind2i: Flask, introduction", "hamon"),
+    _w("app_type", "web", FASTAPI, -4, "FastAPI is an API framework; its pages need a template engine added by hand", "fastapi-features", "fastapi-templates", "fastapi-alternatives", "pycharm"),
+    # builtins: Django ships ORM, admin and accounts; the others leave them to third-party packages.
+    _w("builtins", "yes", DJANGO, 4, "Django ships an ORM, an admin site and user accounts", "mind2i: Django, introduction; advantages 2", "mdn-django", "hamzabilal", "aimadetools", "upsonic", "kirweb", "ijazkhan"),
+    _w("builtins", "yes", FLASK, -2, "Flask has no ORM, admin or user accounts of its own; extensions add them", "mind2i: Flask, disadvantages 1", "flask-readme", "fatcatcoders"),
+    _w("builtins", "yes", FASTAPI, -2, "FastAPI has no ORM, admin or user accounts of its own", "mind2i: FastAPI, disadvantages 2", "hamzabilal", "aimadetools", "upsonic"),
+    _w("builtins", "no", DJANGO, -1, "Django's built-in parts would be weight you do not use", "mind2i: Django, disadvantages 1", "upsonic"),
+    _w("builtins", "no", FLASK, 1, "Flask gives you the basics and leaves the rest to you", "mind2i: Flask, introduction", "flask-readme"),
+    _w("builtins", "no", FASTAPI, 1, "FastAPI lets you pick the database and account libraries yourself", "upsonic", "kirweb"),
     # performance: FastAPI is the choice for high-load applications.
-    Weight("performance", "high", FASTAPI, 3, "FastAPI is the fastest of the three, a go-to for high-load applications", "FastAPI, advantages 1; conclusion"),
+    _w("performance", "high", DJANGO, -1, "Django's extra layers cost some throughput", "onlinestudy24", "kirweb"),
+    _w("performance", "high", FASTAPI, 3, "FastAPI is the fastest of the three, a go-to choice for high-load applications", "mind2i: FastAPI, advantages 1; conclusion", "fastapi-features", "hamon", "stxnext", "pycharm"),
     # concurrency: async pays off with many concurrent connections, and only then.
-    Weight("concurrency", "high", FASTAPI, 3, "FastAPI supports asyncio natively for many concurrent connections", "FastAPI, advantages 2; conclusion"),
-    Weight("concurrency", "low", FASTAPI, -1, "Async programming adds little when high concurrency is not needed", "FastAPI, disadvantages 3"),
-    # experience: Flask is easy to learn; Django's learning curve is steep; FastAPI's community is younger.
-    Weight("experience", "beginner", FLASK, 2, "Flask is minimal and easy to learn", "Flask, advantages 1"),
-    Weight("experience", "beginner", DJANGO, -1, "Django's learning curve is steep for beginners", "Django, disadvantages 3"),
-    Weight("experience", "beginner", FASTAPI, -1, "FastAPI is newer, with fewer learning resources and packages", "FastAPI, disadvantages 1"),
-    Weight("experience", "expert", DJANGO, 1, "An experienced team gets the most from Django's high-level abstractions", "Django, advantages 2; disadvantages 3"),
-    Weight("experience", "expert", FASTAPI, 1, "An experienced team makes good use of FastAPI's async and typing", "FastAPI, advantages 2-3"),
-    # structure: Django prescribes a way; Flask (and FastAPI) leave the layout to you.
-    Weight("structure", "conventions", DJANGO, 2, "Django prescribes a structure (the 'Django way')", "Django, introduction"),
-    Weight("structure", "conventions", FLASK, -1, "Flask's freedom can lead to inconsistent project structures", "Flask, disadvantages 3"),
-    Weight("structure", "freedom", FLASK, 2, "Flask imposes no project structure", "Flask, advantages 2-3; conclusion"),
-    Weight("structure", "freedom", FASTAPI, 1, "FastAPI, like Flask, is more flexible than Django", "Django, disadvantages 2"),
-    Weight("structure", "freedom", DJANGO, -1, "Django is less flexible than the microframeworks", "Django, disadvantages 2"),
-    # api_docs: validation and interactive docs come with FastAPI.
-    Weight("api_docs", "yes", FASTAPI, 3, "FastAPI validates requests with Pydantic and serves Swagger UI and ReDoc docs", "FastAPI, advantages 3-4"),
+    _w("concurrency", "low", FASTAPI, -1, "Async programming adds little when high concurrency is not needed", "mind2i: FastAPI, disadvantages 3", "flask-async: performance"),
+    _w("concurrency", "high", FLASK, -1, "Flask ties up one worker per request, even in async views", "flask-async: performance; when to use Quart instead"),
+    _w("concurrency", "high", FASTAPI, 3, "FastAPI runs on asyncio natively, made for many concurrent connections", "mind2i: FastAPI, advantages 2; conclusion", "flask-async: when to use Quart instead", "hamzabilal", "ijazkhan", "upsonic"),
+    # experience: Flask is easiest to learn; Django's learning curve is the steepest.
+    _w("experience", "beginner", DJANGO, -2, "Django's learning curve is the steepest of the three for beginners", "mind2i: Django, disadvantages 3", "onlinestudy24", "medalcode"),
+    _w("experience", "beginner", FLASK, 2, "Flask is minimal and the easiest of the three to learn", "mind2i: Flask, advantages 1", "onlinestudy24", "medalcode"),
+    _w("experience", "expert", DJANGO, 1, "An experienced team gets the most out of Django's high-level abstractions", "mind2i: Django, advantages 2; disadvantages 3"),
+    _w("experience", "expert", FASTAPI, 1, "An experienced team makes good use of FastAPI's async code and type hints", "mind2i: FastAPI, advantages 2-3", "hamzabilal"),
+    # structure: Django prescribes a layout; Flask and FastAPI leave it to you.
+    _w("structure", "conventions", DJANGO, 2, "Django prescribes a project layout (the 'Django way')", "mind2i: Django, introduction", "onlinestudy24", "ijazkhan"),
+    _w("structure", "conventions", FLASK, -1, "Flask's flexibility can lead to inconsistent project structures", "mind2i: Flask, disadvantages 3", "flask-readme"),
+    _w("structure", "conventions", FASTAPI, -1, "FastAPI, like Flask, prescribes no project layout", "mind2i: Django, disadvantages 2", "qcerris"),
+    _w("structure", "freedom", DJANGO, -1, "Django is less flexible than Flask and FastAPI", "mind2i: Django, disadvantages 2", "medalcode"),
+    _w("structure", "freedom", FLASK, 2, "Flask lets you organise the code the way you prefer", "mind2i: Flask, advantages 3", "flask-readme", "onlinestudy24"),
+    _w("structure", "freedom", FASTAPI, 2, "FastAPI leaves the project layout to you as well", "mind2i: Django, disadvantages 2", "kirweb"),
+    # api_docs: validation and interactive docs come with FastAPI (only for projects with an API).
+    _w("api_docs", "yes", FLASK, -1, "Flask has no request validation or API docs of its own; extensions add them", "stxnext", "hamon"),
+    _w("api_docs", "yes", FASTAPI, 4, "FastAPI validates requests with Pydantic and serves Swagger UI and ReDoc docs from type hints", "mind2i: FastAPI, advantages 3-4", "fastapi-features", "stxnext", "hamon", "hamzabilal", "aimadetools", "upsonic"),
 )
 # fmt: on
 
+CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "api_docs",
+        requires="app_type",
+        values=("api", "both"),
+        reason="a site that only serves pages has no API to validate or document",
+        sources=("fastapi-features", "stxnext"),
+    ),
+)
+
+#: Where each framework is strong: moving an answer towards this value (along the
+#: order of the question's choices) never hurts the framework. Flask and FastAPI
+#: share two strengths, so those answers never separate them.
+STRENGTHS: Mapping[Framework, Mapping[str, str]] = {
+    DJANGO: {
+        "size": "large",
+        "complexity": "complex",
+        "app_type": "web",
+        "builtins": "yes",
+        "structure": "conventions",
+    },
+    FLASK: {
+        "size": "prototype",
+        "complexity": "simple",
+        "builtins": "no",
+        "experience": "beginner",
+        "structure": "freedom",
+    },
+    FASTAPI: {
+        "app_type": "api",
+        "builtins": "no",
+        "performance": "high",
+        "concurrency": "high",
+        "api_docs": "yes",
+        "structure": "freedom",
+    },
+}
+
+#: Ties are decided by the first of these criteria that gives the tied frameworks
+#: different points: what the project serves first, then whether it wants
+#: Django's parts, then the order in which the article's conclusion weighs the
+#: rest (size, complexity, performance, the team's expertise).
+TIE_BREAK_ORDER: tuple[str, ...] = (
+    "app_type",
+    "builtins",
+    "size",
+    "complexity",
+    "performance",
+    "concurrency",
+    "experience",
+    "api_docs",
+    "structure",
+)
+
+TIE_BREAK_RULE = (
+    "equal scores are decided by the first answer, in the order "
+    + ", ".join(TIE_BREAK_ORDER)
+    + ", that gives the tied frameworks different points"
+)
 
 _BY_ANSWER: Mapping[tuple[str, str, Framework], Weight] = {
     (weight.criterion, weight.answer, weight.framework): weight for weight in WEIGHTS
 }
+_CONDITION_OF: Mapping[str, Condition] = {
+    condition.criterion: condition for condition in CONDITIONS
+}
 
 
-def points(criterion: str, answer: str, framework: Framework) -> int:
-    """Points the answer ``answer`` to ``criterion`` gives ``framework`` (0 when none)."""
-    weight = _BY_ANSWER.get((criterion, answer, framework))
-    return weight.points if weight else 0
-
-
-def _weight(criterion: str, answer: str, framework: Framework) -> Weight | None:
+def weight_for(criterion: str, answer: str, framework: Framework) -> Weight | None:
+    """The table row for this answer and framework, or None when it gives no points."""
     return _BY_ANSWER.get((criterion, answer, framework))
+
+
+def counts(criterion: str, answers: Mapping[str, str]) -> bool:
+    """True when the answer to ``criterion`` counts, given the other answers."""
+    condition = _CONDITION_OF.get(criterion)
+    return condition is None or condition.applies(answers)
+
+
+def points(answers: Mapping[str, str], criterion: str, framework: Framework) -> int:
+    """Points the answer to ``criterion`` gives ``framework`` within ``answers``."""
+    weight = weight_for(criterion, answers[criterion], framework)
+    return weight.points if weight and counts(criterion, answers) else 0
+
+
+def breakdown(answers: Answers) -> dict[str, dict[Framework, int]]:
+    """Every answer's points for every framework: the whole score, itemised."""
+    return {key: {fw: points(answers, key, fw) for fw in Framework} for key in answers}
+
+
+def scores(answers: Answers) -> dict[Framework, int]:
+    """Each framework's total points for these answers."""
+    table = breakdown(answers)
+    return {fw: sum(row[fw] for row in table.values()) for fw in Framework}
+
+
+@dataclass(frozen=True)
+class Tie:
+    """Frameworks that share the top score, and the answer that separated them."""
+
+    frameworks: tuple[Framework, ...]
+    #: The criterion whose answer decided the tie between the winner and the runner-up.
+    decided_by: str
 
 
 @dataclass(frozen=True)
@@ -106,7 +229,10 @@ class Alternative:
     framework: Framework
     score: int
     offers: str
+    #: The answers that give it more points than the winner, explained.
     reasons: tuple[str, ...]
+    #: The criteria of those answers, in the same order.
+    strengths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,83 +244,259 @@ class Recommendation:
     reasons: tuple[str, ...]
     alternatives: tuple[Alternative, ...]
     answers: Answers
+    #: Every framework, best first (ties already broken).
+    ranking: tuple[Framework, ...] = ()
+    #: Points per answer and framework; they add up to :attr:`scores`.
+    points: Mapping[str, Mapping[Framework, int]] = field(default_factory=dict)
+    #: Answers that give another framework more points than the winner: what you give up.
+    trade_offs: tuple[str, ...] = ()
+    #: Set when the winner shared the top score.
+    tie: Tie | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON shape of ``scaffold recommend --json``."""
+        """The JSON shape of ``scaffold recommend --json``: enough to audit the decision."""
         return {
             "framework": self.framework.value,
             "scores": {framework.value: score for framework, score in self.scores.items()},
             "reasons": list(self.reasons),
             "answers": dict(self.answers),
+            "ranking": [framework.value for framework in self.ranking],
+            "points": {
+                key: {
+                    "answer": self.answers[key],
+                    "counts": counts(key, self.answers),
+                    "points": {fw.value: n for fw, n in row.items()},
+                }
+                for key, row in self.points.items()
+            },
+            "trade_offs": list(self.trade_offs),
+            "alternatives": [
+                {
+                    "framework": alternative.framework.value,
+                    "score": alternative.score,
+                    "offers": alternative.offers,
+                    "strengths": list(alternative.strengths),
+                    "reasons": list(alternative.reasons),
+                }
+                for alternative in self.alternatives
+            ],
+            "tie_break": {
+                "rule": TIE_BREAK_RULE,
+                "order": list(TIE_BREAK_ORDER),
+                "tied": [fw.value for fw in self.tie.frameworks] if self.tie else [],
+                "decided_by": self.tie.decided_by if self.tie else None,
+            },
+            "strengths": {fw.value: dict(strong) for fw, strong in STRENGTHS.items()},
         }
 
 
-def scores(answers: Answers) -> dict[Framework, int]:
-    """Each framework's total points for these answers, in tie-break order."""
-    return {
-        framework: sum(points(key, answer, framework) for key, answer in answers.items())
-        for framework in TIE_BREAK_ORDER
-    }
+def rank(answers: Answers) -> tuple[Framework, ...]:
+    """The frameworks, best first: by score, then by the tie-break answers in order."""
+    table = breakdown(answers)
+
+    def key(framework: Framework) -> tuple[int, ...]:
+        total = sum(row[framework] for row in table.values())
+        return (total, *(table[criterion][framework] for criterion in TIE_BREAK_ORDER))
+
+    # Every pair of frameworks differs on app_type or builtins (a test checks it), so
+    # the key never leaves two frameworks equal and the ranking never falls back on
+    # the enum order.
+    return tuple(sorted(Framework, key=key, reverse=True))
 
 
 def recommend(answers: Answers) -> Recommendation:
     """Pick the framework that fits ``answers`` best and explain the choice."""
-    totals = scores(answers)
-    # sorted() is stable, so equal scores keep TIE_BREAK_ORDER.
-    ranking = sorted(totals, key=lambda framework: -totals[framework])
+    table = breakdown(answers)
+    totals = {fw: sum(row[fw] for row in table.values()) for fw in Framework}
+    ranking = rank(answers)
     winner, runner_up = ranking[0], ranking[1]
-    reasons = _decisive_reasons(answers, winner, runner_up)
-    if totals[winner] == totals[runner_up]:
-        reasons = (
-            f"{FRAMEWORKS[winner].label} and {FRAMEWORKS[runner_up].label} score the same; "
-            f"the tie goes to {FRAMEWORKS[winner].label}, which brings more of its own parts",
-            *reasons,
-        )[:MAX_REASONS]
+    tie = _tie(totals, ranking, table)
+    reasons = _decisive_reasons(answers, table, winner, runner_up)
+    if tie:
+        reasons = (_tie_reason(answers, table, tie, totals[winner]), *reasons)
     alternatives = tuple(
         Alternative(
             framework,
             totals[framework],
             FRAMEWORKS[framework].offers,
-            _strengths(answers, framework),
+            tuple(text for _, text in _better_for(answers, table, framework, winner)),
+            tuple(key for key, _ in _better_for(answers, table, framework, winner)),
         )
         for framework in ranking[1:]
     )
-    return Recommendation(winner, totals, reasons, alternatives, answers)
+    return Recommendation(
+        framework=winner,
+        scores=totals,
+        reasons=reasons[:MAX_REASONS],
+        alternatives=alternatives,
+        answers=answers,
+        ranking=ranking,
+        points=table,
+        trade_offs=_trade_offs(answers, table, ranking),
+        tie=tie,
+    )
 
 
-def _explain(criterion: str, answer: str, weight: Weight) -> str:
-    label = next(q for q in CRITERIA if q.key == criterion).label_of(answer)
-    return f"{label}: {weight.reason}"
+def losses(
+    recommendation: Recommendation, chosen: Framework, *, among: Iterable[str] | None = None
+) -> tuple[str, ...]:
+    """What choosing ``chosen`` over the recommendation gives up, by the user's own answers.
 
-
-def _decisive_reasons(answers: Answers, winner: Framework, runner_up: Framework) -> tuple[str, ...]:
-    """The answers that separate the winner from the runner-up, strongest first.
-
-    An answer is decisive when it gives the winner more points than the runner-up;
-    it is explained by the winner's own weight when positive, else by the
-    runner-up's penalty. When fewer than two answers separate them, the answers
-    that favour the winner outright fill in.
+    One line per answer that gives the recommended framework more points than
+    ``chosen``, largest difference first, said from ``chosen``'s side where it has a
+    penalty ("FastAPI has no ORM, admin or user accounts of its own"). ``among``
+    limits the answers to those criteria. Empty when ``chosen`` is the recommendation.
     """
-    ranked: list[tuple[int, int, str]] = []
-    for order, (criterion, answer) in enumerate(answers.items()):
-        margin = points(criterion, answer, winner) - points(criterion, answer, runner_up)
-        own = _weight(criterion, answer, winner)
-        explanation = own if own and own.points > 0 else _weight(criterion, answer, runner_up)
-        if margin > 0 and explanation:
-            ranked.append((-margin, order, _explain(criterion, answer, explanation)))
-    reasons = [text for _, _, text in sorted(ranked)]
-    if len(reasons) < 2:
-        for text in _strengths(answers, winner):
-            if text not in reasons:
-                reasons.append(text)
-    return tuple(reasons[:MAX_REASONS])
+    if chosen == recommendation.framework:
+        return ()
+    keys = set(recommendation.points if among is None else among)
+    table = {key: row for key, row in recommendation.points.items() if key in keys}
+    compared = _compare(
+        recommendation.answers, table, recommendation.framework, chosen, penalty_first=True
+    )
+    return tuple(text for _, text in compared)
 
 
-def _strengths(answers: Answers, framework: Framework, limit: int = 3) -> tuple[str, ...]:
-    """The answers that give ``framework`` points, most points first."""
+def _label(criterion: str, answer: str) -> str:
+    return CRITERIA_BY_KEY[criterion].label_of(answer)
+
+
+def _signed(framework: Framework, value: int) -> str:
+    """``Django +4``, ``Flask -1``, ``FastAPI 0``: one answer's points."""
+    return (
+        f"{FRAMEWORKS[framework].label} {value:+d}" if value else f"{FRAMEWORKS[framework].label} 0"
+    )
+
+
+def _explain(
+    answers: Mapping[str, str],
+    better: Framework,
+    worse: Framework,
+    key: str,
+    *,
+    penalty_first: bool = False,
+) -> str:
+    """Why ``key``'s answer favours ``better`` over ``worse``, with both frameworks' points.
+
+    The better framework's own reason explains it when the answer gives it points,
+    else the worse framework's penalty does; ``penalty_first`` reverses the preference
+    (to say what a framework lacks).
+    """
+    answer = answers[key]
+    own = weight_for(key, answer, better)
+    penalty = weight_for(key, answer, worse)
+    candidates = [
+        own if own and own.points > 0 else None,
+        penalty if penalty and penalty.points < 0 else None,
+    ]
+    if penalty_first:
+        candidates.reverse()
+    chosen = next(weight for weight in candidates if weight is not None)
+    first = points(answers, key, better)
+    second = points(answers, key, worse)
+    return (
+        f"{_label(key, answer)}: {chosen.reason} "
+        f"({_signed(better, first)}, {_signed(worse, second)})"
+    )
+
+
+def _compare(
+    answers: Mapping[str, str],
+    table: Mapping[str, Mapping[Framework, int]],
+    better: Framework,
+    worse: Framework,
+    *,
+    penalty_first: bool = False,
+) -> list[tuple[str, str]]:
+    """Answers that give ``better`` more points than ``worse``, largest margin first, explained."""
+    ranked = sorted(
+        (-(row[better] - row[worse]), order, key)
+        for order, (key, row) in enumerate(table.items())
+        if row[better] > row[worse]
+    )
+    return [
+        (key, _explain(answers, better, worse, key, penalty_first=penalty_first))
+        for _, _, key in ranked
+    ]
+
+
+def _decisive_reasons(
+    answers: Mapping[str, str],
+    table: Mapping[str, Mapping[Framework, int]],
+    winner: Framework,
+    runner_up: Framework,
+) -> tuple[str, ...]:
+    """The answers that give the winner more points than the runner-up and no fewer than any.
+
+    An answer that favours the third framework even more is a trade-off, not a reason.
+    """
+    return tuple(
+        text
+        for key, text in _compare(answers, table, winner, runner_up)
+        if table[key][winner] == max(table[key].values())
+    )
+
+
+def _better_for(
+    answers: Mapping[str, str],
+    table: Mapping[str, Mapping[Framework, int]],
+    framework: Framework,
+    winner: Framework,
+) -> list[tuple[str, str]]:
+    """The answers where ``framework`` gets more points than the winner: its real strengths here."""
+    return _compare(answers, table, framework, winner)
+
+
+def _trade_offs(
+    answers: Mapping[str, str],
+    table: Mapping[str, Mapping[Framework, int]],
+    ranking: tuple[Framework, ...],
+) -> tuple[str, ...]:
+    """Answers that count against the winner: another framework gets more points from them.
+
+    Each answer appears once, set against the framework it favours most (the
+    higher-ranked one when two gain equally).
+    """
+    winner, *others = ranking
     ranked = []
-    for order, (criterion, answer) in enumerate(answers.items()):
-        weight = _weight(criterion, answer, framework)
-        if weight and weight.points > 0:
-            ranked.append((-weight.points, order, _explain(criterion, answer, weight)))
-    return tuple(text for _, _, text in sorted(ranked)[:limit])
+    for order, (key, row) in enumerate(table.items()):
+        best = max(others, key=row.__getitem__)
+        if row[best] > row[winner]:
+            ranked.append((-(row[best] - row[winner]), order, _explain(answers, best, winner, key)))
+    return tuple(text for *_, text in sorted(ranked))
+
+
+def _tie(
+    totals: Mapping[Framework, int],
+    ranking: tuple[Framework, ...],
+    table: Mapping[str, Mapping[Framework, int]],
+) -> Tie | None:
+    winner, runner_up = ranking[0], ranking[1]
+    if totals[winner] != totals[runner_up]:
+        return None
+    tied = tuple(fw for fw in ranking if totals[fw] == totals[winner])
+    decided_by = next(key for key in TIE_BREAK_ORDER if table[key][winner] != table[key][runner_up])
+    return Tie(tied, decided_by)
+
+
+def _tie_reason(
+    answers: Mapping[str, str],
+    table: Mapping[str, Mapping[Framework, int]],
+    tie: Tie,
+    score: int,
+) -> str:
+    """Say that the top score is shared, and which answer broke the tie and how."""
+    winner, runner_up = tie.frameworks[0], tie.frameworks[1]
+    names = [FRAMEWORKS[fw].label for fw in tie.frameworks]
+    together = (
+        f"{names[0]} and {names[1]} both score"
+        if len(names) == 2
+        else f"{', '.join(names[:-1])} and {names[-1]} all score"
+    )
+    key = tie.decided_by
+    return (
+        f"Tie: {together} {score}; ties go to the framework favoured by the "
+        f"first answer that separates them (in the order {', '.join(TIE_BREAK_ORDER)}): "
+        f"{_label(key, answers[key])} gives {_signed(winner, table[key][winner])}, "
+        f"{_signed(runner_up, table[key][runner_up])}"
+    )

@@ -120,8 +120,13 @@ def test_recommend_json_is_exactly_one_object(workdir):
     result = run_scaffold(["recommend", "--defaults", "--json", "-d", "size=large"], workdir)
     assert result.returncode == 0
     payload = json.loads(result.stdout)
-    assert set(payload) == {"framework", "scores", "reasons", "answers"}
+    assert {"framework", "scores", "reasons", "answers", "points", "tie_break"} <= set(payload)
     assert payload["answers"]["size"] == "large"
+    assert payload["points"]["size"] == {
+        "answer": "large",
+        "counts": True,
+        "points": {"django": 3, "flask": -1, "fastapi": 0},
+    }
     assert result.stderr == ""
 
 

@@ -12,11 +12,13 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RECOMMENDATION_DOC = ROOT / "docs" / "recommendation.md"
 CI_SCRIPT = ROOT / ".ci" / "run"
+DATA = ROOT / "tests" / "data"
 
 
 def cli_reference() -> str:
@@ -49,24 +51,169 @@ def criteria_table() -> str:
 
 
 def weight_table() -> str:
-    """Every weight of the model with the place in the article it comes from."""
+    """Every weight of the model with the sources that support it."""
     from scaffold.frameworks import FRAMEWORKS
     from scaffold.recommender import WEIGHTS
 
-    rows = ["| answer | framework | points | why | article |", "|---|---|---:|---|---|"]
+    rows = ["| answer | framework | points | why | sources |", "|---|---|---:|---|---|"]
     for weight in WEIGHTS:
         label = FRAMEWORKS[weight.framework].label
         rows.append(
             f"| `{weight.criterion}={weight.answer}` | {label} | {weight.points:+d} "
-            f"| {weight.reason} | {weight.source} |"
+            f"| {weight.reason} | {'; '.join(weight.sources)} |"
         )
     return "\n".join(rows)
+
+
+def points_matrix() -> str:
+    """Every answer's points for the three frameworks, one row per answer."""
+    from scaffold.criteria import CRITERIA
+    from scaffold.frameworks import FRAMEWORKS, Framework
+    from scaffold.recommender import weight_for
+
+    header = " | ".join(FRAMEWORKS[fw].label for fw in Framework)
+    rows = [f"| answer | {header} |", "|---|" + "---:|" * len(Framework)]
+    for question in CRITERIA:
+        for value in question.values:
+            cells = []
+            for framework in Framework:
+                weight = weight_for(question.key, str(value), framework)
+                cells.append(f"{weight.points:+d}" if weight else "0")
+            rows.append(f"| `{question.key}={value}` | {' | '.join(cells)} |")
+    return "\n".join(rows)
+
+
+def strengths_table() -> str:
+    """Where each framework is strong: the directions the monotonicity tests check."""
+    from scaffold.frameworks import FRAMEWORKS
+    from scaffold.recommender import STRENGTHS
+
+    rows = ["| framework | strong where the answer moves towards |", "|---|---|"]
+    for framework, strong in STRENGTHS.items():
+        directions = ", ".join(f"`{key}={value}`" for key, value in strong.items())
+        rows.append(f"| {FRAMEWORKS[framework].label} | {directions} |")
+    return "\n".join(rows)
+
+
+def sources_table() -> str:
+    """The sources, keyed as the weights and profiles cite them."""
+    from scaffold.sources import SOURCES
+
+    rows = ["| key | source | by | kind |", "|---|---|---|---|"]
+    for source in SOURCES.values():
+        kind = "framework docs" if source.official else "comparison"
+        rows.append(
+            f"| `{source.key}` | [{source.title}]({source.url}) | {source.publisher} | {kind} |"
+        )
+    return "\n".join(rows)
+
+
+def conditions_list() -> str:
+    """The conditions under which an answer does not count."""
+    from scaffold.recommender import CONDITIONS
+
+    return "\n".join(
+        f"- `{c.criterion}` counts only when `{c.requires}` is "
+        f"{' or '.join(f'`{v}`' for v in c.values)}: {c.reason} ({'; '.join(c.sources)})."
+        for c in CONDITIONS
+    )
+
+
+def _data(name: str) -> list[dict[str, Any]]:
+    import tomllib
+
+    table: list[dict[str, Any]] = tomllib.loads((DATA / f"{name}.toml").read_text())[
+        {"profiles": "profile", "absurd": "rule"}[name]
+    ]
+    return table
+
+
+def absurd_list() -> str:
+    """The results the model must never give (tests/data/absurd.toml)."""
+    from scaffold.frameworks import FRAMEWORKS, Framework
+
+    lines = []
+    for rule in _data("absurd"):
+        when = ", ".join(f"`{key}` {' or '.join(values)}" for key, values in rule["when"].items())
+        never = FRAMEWORKS[Framework(rule["never"])].label
+        lines.append(f"- never {never} when {when}. {rule['why']}")
+    return "\n".join(lines)
+
+
+def profile_agreement() -> str:
+    """How many reference profiles the model agrees with, and each profile's result."""
+    from scaffold.criteria import Answers
+    from scaffold.frameworks import FRAMEWORKS, Framework
+    from scaffold.recommender import recommend
+
+    profiles = _data("profiles")
+    rows = ["| profile | answers | source says | model says | source |", "|---|---|---|---|---|"]
+    agreed = 0
+    for profile in profiles:
+        expected = Framework(profile["expected"])
+        got = recommend(Answers(profile["answers"])).framework
+        agreed += got == expected
+        answers = ", ".join(f"`{k}={v}`" for k, v in profile["answers"].items())
+        mark = FRAMEWORKS[got].label if got == expected else f"**{FRAMEWORKS[got].label}** (miss)"
+        rows.append(
+            f"| {profile['name']} | {answers} | {FRAMEWORKS[expected].label} | {mark} "
+            f"| {profile['source']} |"
+        )
+    share = f"{100 * agreed / len(profiles):.1f}".rstrip("0").rstrip(".")
+    summary = f"**Agreement: {agreed} of {len(profiles)} profiles ({share}%).**"
+    return "\n".join([summary, "", *rows])
+
+
+def model_statistics() -> str:
+    """Counts over every combination of answers: winners, ties, pages-only results."""
+    import itertools
+    from collections import Counter
+
+    from scaffold.criteria import CRITERIA, Answers
+    from scaffold.frameworks import FRAMEWORKS, Framework
+    from scaffold.recommender import recommend
+
+    keys = [q.key for q in CRITERIA]
+    results = [
+        (
+            dict(zip(keys, values, strict=True)),
+            recommend(Answers(dict(zip(keys, values, strict=True)))),
+        )
+        for values in itertools.product(*(q.values for q in CRITERIA))
+    ]
+    total = len(results)
+    wins = Counter(result.framework for _, result in results)
+    tie_wins = Counter(result.framework for _, result in results if result.tie)
+    ties = sum(tie_wins.values())
+    pages = [
+        result.framework for combination, result in results if combination["app_type"] == "web"
+    ]
+    lines = [f"- {total} combinations of answers."]
+    lines += [
+        f"- {FRAMEWORKS[fw].label} wins {wins[fw]} ({100 * wins[fw] / total:.0f}%), "
+        f"{tie_wins[fw]} of them on a tie."
+        for fw in Framework
+    ]
+    lines.append(f"- {ties} combinations ({100 * ties / total:.1f}%) tie for first place.")
+    lines.append(
+        f"- Pages-only sites (`app_type=web`, {len(pages)} combinations): "
+        + ", ".join(f"{FRAMEWORKS[fw].label} {pages.count(fw)}" for fw in Framework)
+        + "."
+    )
+    return "\n".join(lines)
 
 
 BLOCKS: dict[tuple[Path, str], Callable[[], str]] = {
     (README, "cli-reference"): cli_reference,
     (README, "criteria"): criteria_table,
     (RECOMMENDATION_DOC, "weights"): weight_table,
+    (RECOMMENDATION_DOC, "points"): points_matrix,
+    (RECOMMENDATION_DOC, "strengths"): strengths_table,
+    (RECOMMENDATION_DOC, "sources"): sources_table,
+    (RECOMMENDATION_DOC, "conditions"): conditions_list,
+    (RECOMMENDATION_DOC, "absurd"): absurd_list,
+    (RECOMMENDATION_DOC, "agreement"): profile_agreement,
+    (RECOMMENDATION_DOC, "statistics"): model_statistics,
 }
 
 
