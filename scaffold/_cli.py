@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from difflib import get_close_matches
 from typing import NoReturn
 
 from scaffold import __version__
@@ -67,10 +68,48 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors go through scaffold's one error boundary."""
+    """An argument parser whose errors go through scaffold's one error boundary.
+
+    A mistyped command, choice or option gets a "did you mean" suggestion.
+    """
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        # argparse's own check, plus the closest valid choice when there is one.
+        if action.choices is not None and value not in action.choices:
+            choices = [str(choice) for choice in action.choices]
+            message = f"invalid choice: {value!r}"
+            if close := get_close_matches(str(value), choices, n=1, cutoff=0.6):
+                message += f" (did you mean {close[0]!r}?)"
+            message += f"; choose from {', '.join(choices)}"
+            raise argparse.ArgumentError(action, message)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """Parse ``args``; an unknown option names the closest one the command has."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = self._command_parser(sys.argv[1:] if args is None else args)
+            known = [option for action in parser._actions for option in action.option_strings]
+            first = extras[0].partition("=")[0]
+            message = f"unrecognized arguments: {' '.join(extras)}"
+            if first.startswith("-") and (close := get_close_matches(first, known, n=1)):
+                message += f" (did you mean {close[0]!r}?)"
+            parser.error(message)
+        return parsed
+
+    def _command_parser(self, args: Sequence[str]) -> argparse.ArgumentParser:
+        """The parser of the command named in ``args``, or this one when there is none."""
+        for action in self._actions:
+            if isinstance(action.choices, dict):  # the sub-commands
+                for arg in args:
+                    if arg in action.choices:
+                        command: argparse.ArgumentParser = action.choices[arg]
+                        return command
+        return self
 
 
 def _answer_options(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    parser.add_argument("--version", action="version", version=f"scaffold {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"scaffold {__version__}")
     _debug_option(parser, False)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
@@ -165,8 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--installer",
         choices=INSTALLER_NAMES,
-        default="auto",
-        help="uv, pip, or auto: uv when found (default)",
+        help="uv, pip, or auto: uv when found (default: auto, or the personal default)",
     )
     _debug_option(new, argparse.SUPPRESS)
     new.set_defaults(command=_commands.new_command)
@@ -203,7 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
-        args = build_parser().parse_args(arguments)
+        parser = build_parser()
+        if not arguments:
+            parser.print_help()
+            return 0
+        args = parser.parse_args(arguments)
         code: int = args.command(args)
         return code
     except KeyboardInterrupt:

@@ -7,22 +7,33 @@ calls one of these; the work itself is done by the library modules.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from scaffold import answers
-from scaffold.criteria import CRITERIA, Answers
+from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY, Answers
 from scaffold.errors import InstallError, InvalidAnswersError
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.questions import Question, Value
+from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
-from scaffold.report import format_comparison, format_next_steps, format_recommendation, score_line
+from scaffold.report import (
+    format_answers,
+    format_comparison,
+    format_next_steps,
+    format_override,
+    format_recommendation,
+    format_summary,
+    terminal_width,
+)
 
 if TYPE_CHECKING:
+    from scaffold.install import Installer
     from scaffold.progress import Steps
     from scaffold.project import ProjectRequest
 
@@ -33,15 +44,9 @@ def _note(message: str) -> None:
     print(f"scaffold: {message}", file=sys.stderr)
 
 
-def _asker(args: argparse.Namespace) -> Asker | None:
-    """The prompt function, or None when questions must take their defaults."""
-    if args.defaults:
-        return None
-    if not answers.can_prompt():
-        return None
-    from scaffold import prompts
-
-    return prompts.ask
+def _interactive(args: argparse.Namespace) -> bool:
+    """True when questions are asked; False when they must take their defaults."""
+    return not args.defaults and answers.can_prompt()
 
 
 def _say_defaults_used(args: argparse.Namespace, unanswered: list[str]) -> None:
@@ -52,12 +57,11 @@ def _say_defaults_used(args: argparse.Namespace, unanswered: list[str]) -> None:
         _note(f"{reason}: {count} unanswered questions take their defaults (--defaults hides this)")
 
 
-def _criteria_answers(given: Mapping[str, str], ask: Asker | None) -> Answers:
-    values = dict(given)
-    for question in CRITERIA:
-        if question.key not in values and ask is not None:
-            values[question.key] = str(ask(question))
-    return Answers(values)
+def _criteria_answers(given: Mapping[str, str], interactive: bool) -> Answers:
+    """The criteria: given ones kept, the rest asked (with progress and a way back) or defaulted."""
+    if not interactive:
+        return Answers(given)
+    return Answers(_prompts().ask_criteria(CRITERIA, given))
 
 
 def recommend_command(args: argparse.Namespace) -> int:
@@ -67,14 +71,14 @@ def recommend_command(args: argparse.Namespace) -> int:
     problems = answers.unknown_keys(data, answers.criteria_keys()) + problems
     if problems:
         raise InvalidAnswersError(problems)
-    ask = _asker(args)
-    if ask is None:
+    interactive = _interactive(args)
+    if not interactive:
         _say_defaults_used(args, [q.key for q in CRITERIA if q.key not in given])
-    recommendation = recommend(_criteria_answers(given, ask))
+    recommendation = recommend(_criteria_answers(given, interactive))
     if args.json:
         print(json.dumps(recommendation.to_json(), indent=2))
     else:
-        print(format_recommendation(recommendation))
+        print(format_recommendation(recommendation, terminal_width()))
     return 0
 
 
@@ -109,31 +113,89 @@ def new_command(args: argparse.Namespace) -> int:
         problems.append(conflict)
     if problems:
         raise InvalidAnswersError(problems)
+    options.personal_defaults()  # a bad personal defaults file is reported before any question
+    installer = _installer(args)
     output_dir = Path(args.output_dir)
     check_destination(output_dir / args.name, force=args.force)
     if args.install or args.check:
         from scaffold.install import choose_installer
 
-        choose_installer(args.installer)  # refuse --installer uv without uv, before any work
+        choose_installer(installer)  # refuse --installer uv without uv, before any work
 
-    ask = _asker(args)
-    if ask is None:
-        unanswered = (
-            [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
-        )
-        unanswered += [key for key in option_keys if key not in option_given]
-        _say_defaults_used(args, unanswered)
-    framework = (
-        Framework(args.framework) if args.framework else _choose(criteria_given, option_given, ask)
-    )
-    customise = ask is not None and _prompts().confirm("Customize project options?", default=False)
-    resolved = options.resolve(
-        framework.value, args.name, option_given, ask=ask if customise else None
-    )
+    if _interactive(args):
+        framework, resolved = _ask_everything(args, criteria_given, option_given)
+    else:
+        framework, resolved = _take_defaults(args, criteria_given, option_given)
     request = _request(args, framework, resolved, output_dir)
     if args.pretend:
         return _pretend(request)
-    return _create(args, request)
+    return _create(args, request, installer)
+
+
+def _take_defaults(
+    args: argparse.Namespace, criteria_given: Mapping[str, str], option_given: Mapping[str, Value]
+) -> tuple[Framework, dict[str, Value]]:
+    """No prompts: the framework and options from the answers given and the defaults.
+
+    Every option is checked before anything is printed, so bad input gets one line.
+    """
+    from scaffold import options
+
+    recommendation = None
+    if args.framework:
+        framework = Framework(args.framework)
+    else:
+        recommendation = recommend(Answers(criteria_given))
+        framework = recommendation.framework
+    resolved = options.resolve(framework.value, args.name, option_given)
+    unanswered = [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
+    _say_defaults_used(args, unanswered + [key for key in resolved if key not in option_given])
+    if recommendation is not None:
+        print(format_summary(recommendation, terminal_width()))
+    else:
+        _warn_about_flag(framework, criteria_given)
+    return framework, resolved
+
+
+def _ask_everything(
+    args: argparse.Namespace, criteria_given: Mapping[str, str], option_given: Mapping[str, Value]
+) -> tuple[Framework, dict[str, Value]]:
+    """At a terminal: the questionnaire, the framework, the options, then the summary."""
+    from scaffold import options
+
+    prompts = _prompts()
+    criteria: Answers | None = None
+    if args.framework:
+        framework = Framework(args.framework)
+        _warn_about_flag(framework, criteria_given)
+    else:
+        criteria = Answers(prompts.ask_criteria(CRITERIA, criteria_given))
+        recommendation = recommend(criteria)
+        print()
+        print(format_recommendation(recommendation, terminal_width()))
+        print()
+        framework = _pick(recommendation, option_given)
+    ask = prompts.ask if prompts.confirm("Customize project options?", default=False) else None
+    resolved = options.resolve(framework.value, args.name, option_given, ask=ask)
+    return _review(args.name, criteria, framework, resolved, option_given)
+
+
+def _installer(args: argparse.Namespace) -> Installer:
+    """--installer, else the personal default, else auto."""
+    from scaffold.install import INSTALLERS
+    from scaffold.user_config import load_user_config
+
+    if args.installer:
+        chosen: Installer = args.installer
+        return chosen
+    config = load_user_config()
+    personal = config.defaults.get("installer", "auto")
+    for installer in INSTALLERS:
+        if installer == personal:
+            return installer
+    raise config.problem(
+        f"installer={format_value(personal)} is not one of: {', '.join(INSTALLERS)}"
+    )
 
 
 def _prompts() -> ModuleType:
@@ -143,33 +205,99 @@ def _prompts() -> ModuleType:
     return prompts
 
 
-def _choose(
-    given: Mapping[str, str], option_given: Mapping[str, Value], ask: Asker | None
-) -> Framework:
-    """Recommend, show why, and let a person at a terminal accept or override."""
+def _pick(recommendation: Recommendation, option_given: Mapping[str, Value]) -> Framework:
+    """Ask for the framework; choosing another than the recommendation says what it costs."""
     from scaffold import options
 
-    recommendation = recommend(_criteria_answers(given, ask))
-    if ask is None:
-        _print_summary(recommendation)
-        return recommendation.framework
-    print()
-    print(format_recommendation(recommendation))
-    print()
     unavailable = {
         framework: problem
         for framework in Framework
         if (problem := options.conflict(framework.value, option_given))
     }
     chosen: Framework = _prompts().choose_framework(recommendation, unavailable)
+    _warn_override(recommendation, chosen)
     return chosen
 
 
-def _print_summary(recommendation: Recommendation) -> None:
-    label = FRAMEWORKS[recommendation.framework].label
-    print(f"Recommended: {label} ({score_line(recommendation)})")
-    for reason in recommendation.reasons:
-        print(f"  - {reason}")
+def _warn_override(
+    recommendation: Recommendation, chosen: Framework, among: Collection[str] | None = None
+) -> None:
+    """Print, once, what the user's answers say choosing ``chosen`` gives up."""
+    if warning := format_override(recommendation, chosen, terminal_width(), among=among):
+        print(warning, file=sys.stderr)
+
+
+def _warn_about_flag(framework: Framework, criteria_given: Mapping[str, str]) -> None:
+    """--framework skips the recommendation, but the criteria given still say what it costs."""
+    if criteria_given:
+        _warn_override(recommend(Answers(criteria_given)), framework, among=criteria_given)
+
+
+def _review(
+    name: str,
+    criteria: Answers | None,
+    framework: Framework,
+    resolved: dict[str, Value],
+    option_given: Mapping[str, Value],
+) -> tuple[Framework, dict[str, Value]]:
+    """Show every answer and let the user change any one of them, before anything is written.
+
+    A changed criterion updates the recommendation (and asks for the framework again
+    when the recommendation moves); a changed framework or option re-checks the
+    options, keeping every earlier answer that is still valid.
+    """
+    from scaffold import options
+
+    prompts = _prompts()
+    while True:
+        print()
+        print(format_answers(criteria, framework, resolved, terminal_width()))
+        key = prompts.choose_answer_to_change(_changeable(criteria, framework, resolved))
+        if key is None:
+            return framework, resolved
+        if criteria is not None and key in CRITERIA_BY_KEY:
+            question = dataclasses.replace(CRITERIA_BY_KEY[key], default=criteria[key])
+            criteria = criteria.replace(**{key: str(prompts.ask(question))})
+            recommendation = recommend(criteria)
+            print()
+            print(format_summary(recommendation, terminal_width()))
+            if recommendation.framework != framework:
+                framework = _pick(recommendation, option_given)
+        elif criteria is not None and key == "framework":
+            framework = _pick(recommend(criteria), option_given)
+        if key:
+            replay = _replay(resolved, key, prompts.ask)
+            resolved = options.resolve(framework.value, name, {}, ask=replay)
+
+
+def _changeable(
+    criteria: Answers | None, framework: Framework, resolved: Mapping[str, Value]
+) -> list[tuple[str, str]]:
+    """The answers the summary offers to change, as (key, text); --framework fixes the framework."""
+    items = []
+    if criteria is not None:
+        items += [(q.key, f"{q.key}: {q.label_of(criteria[q.key])}") for q in CRITERIA]
+        items.append(("framework", f"framework: {FRAMEWORKS[framework].label}"))
+    items += [(key, f"{key}: {format_value(value)}") for key, value in resolved.items()]
+    return items
+
+
+def _replay(previous: Mapping[str, Value], changed: str, ask: Asker) -> Asker:
+    """An asker that repeats earlier answers and asks only ``changed`` and questions new here.
+
+    An earlier answer no longer valid (another framework rules it out) is asked again.
+    """
+
+    def replay(question: Question) -> Value:
+        if question.key in previous:
+            with contextlib.suppress(ValueError):
+                value = question.parse(previous[question.key])
+                if question.key != changed:
+                    return value
+                question = dataclasses.replace(question, default=value)
+        return ask(question)
+
+    return replay
 
 
 def _request(
@@ -198,7 +326,7 @@ def _pretend(request: ProjectRequest) -> int:
     return 0
 
 
-def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
+def _create(args: argparse.Namespace, request: ProjectRequest, installer: Installer) -> int:
     from scaffold import install
     from scaffold.progress import Steps
     from scaffold.project import create_project
@@ -216,7 +344,7 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
     installed = args.install or args.check
     if installed:
         try:
-            install.install(result.path, args.installer, steps)
+            install.install(result.path, installer, steps)
             _set_up_and_check(result.path, setup, check=args.check, steps=steps)
         except InstallError as error:
             raise InstallError(
@@ -232,6 +360,7 @@ def _create(args: argparse.Namespace, request: ProjectRequest) -> int:
             request.framework,
             package,
             database,
+            postgres_version=_text_or_none(request.options.get("postgres_version")),
             installed=installed,
             tested=args.check,
         )
@@ -252,6 +381,10 @@ def _set_up_and_check(project: Path, setup: list[str], *, check: bool, steps: St
     *_, test_output = install.run_together(commands, f"Running {title}", project, steps)
     summary = test_output.strip().splitlines()[-1] if test_output.strip() else ""
     print(f"  Tests: {summary.strip('= ')}")
+
+
+def _text_or_none(value: Value | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _display_path(path: Path) -> str:

@@ -45,6 +45,10 @@ class DataFileError(ScaffoldError):
     """A --data-file is missing, unreadable or malformed."""
 
 
+class ConfigError(ScaffoldError):
+    """The personal defaults file is unreadable, malformed or holds a bad value."""
+
+
 class DestinationError(ScaffoldError, OSError):
     """The target directory cannot be used: it exists, is a file, or is not writable."""
 

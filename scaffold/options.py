@@ -22,12 +22,22 @@ from typing import TYPE_CHECKING, Any
 
 from scaffold import names
 from scaffold.errors import InvalidAnswersError, TemplateError, UsageError
-from scaffold.questions import Choice, Kind, Question, Value, parse_bool
+from scaffold.questions import Choice, Kind, Question, Value, parse_bool, unknown_key_message
 
 CONFIG_FILE = "copier.yml"
 #: Options scaffold fills itself: the framework from the recommendation or
 #: --framework, the project name from NAME.
 SET_BY_SCAFFOLD = ("framework", "project_name")
+#: Options that differ for every project, so they have no personal default.
+PER_PROJECT = ("package_name", "description")
+#: Why a conditional question (copier.yml's ``when:``) does not apply, in words:
+#: the condition itself is template logic a user should never see.
+NOT_APPLICABLE: Mapping[str, str] = {
+    "postgres_version": "is asked only for PostgreSQL projects; leave it out, "
+    "or add -d database=postgresql",
+    "auth": "applies only to Flask and FastAPI projects with a database "
+    "(Django always has its own accounts); leave it out",
+}
 #: Checks copier.yml cannot express; they run before the template's own validator.
 PYTHON_CHECKS: Mapping[str, Callable[[str], str | None]] = {
     "project_name": names.project_name_problem,
@@ -215,13 +225,44 @@ def conflict(framework: str, given: Mapping[str, Value]) -> str | None:
 
 
 def runtime_defaults() -> dict[str, Value]:
-    """Defaults only known at run time: the running Python, and git's user name and e-mail."""
+    """Defaults only known at run time.
+
+    The running Python, git's user name and e-mail, and the personal defaults
+    file, which wins over git.
+    """
     defaults: dict[str, Value] = {"python_version": _supported_python()}
     identity = git_identity()
     for key, setting in (("author_name", "user.name"), ("author_email", "user.email")):
         if value := identity.get(setting):
             defaults[key] = value
+    defaults.update(personal_defaults())
     return defaults
+
+
+def personal_defaults() -> dict[str, Value]:
+    """The project options of the personal defaults file, each checked like an answer.
+
+    Raises ConfigError naming the file for an unknown key, a per-project option or
+    a value the option does not accept.
+    """
+    from scaffold.user_config import OTHER_KEYS, load_user_config
+
+    config = load_user_config()
+    by_key = {option.key: option for option in load_options()}
+    valid = [key for key in option_keys() if key not in PER_PROJECT]
+    parsed: dict[str, Value] = {}
+    for key, raw in config.defaults.items():
+        if key in OTHER_KEYS:
+            continue
+        if key in PER_PROJECT or key in SET_BY_SCAFFOLD:
+            raise config.problem(f"{key} differs for every project; give it with --data instead")
+        if key not in by_key:
+            raise config.problem(unknown_key_message(key, [*valid, *OTHER_KEYS]))
+        try:
+            parsed[key] = question_for(by_key[key], {}).parse(raw)
+        except ValueError as error:
+            raise config.problem(str(error)) from error
+    return parsed
 
 
 def _supported_python() -> str:
@@ -309,7 +350,7 @@ def _inapplicable(option: TemplateOption, context: Mapping[str, Any]) -> str | N
     except UndefinedError:
         return None  # depends on an answer not known yet; resolve() checks it again
     if applies is False:
-        return f"{option.key} only applies when {str(option.when).strip('{} ')}"
+        return f"{option.key} {NOT_APPLICABLE.get(option.key, 'does not apply to this project')}"
     return None
 
 

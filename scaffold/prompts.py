@@ -6,32 +6,93 @@ taken as an answer. Imported only when a terminal is there to ask on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Literal, overload
 
 import questionary
 
-from scaffold.frameworks import FRAMEWORKS, Framework
+from scaffold.frameworks import Framework
 from scaffold.questions import Question, Value
 from scaffold.recommender import Recommendation
-from scaffold.report import format_points
+from scaffold.report import framework_score, terminal_width, wrap
+
+BACK_TITLE = "<- Back to the previous question"
+
+
+class Step(Enum):
+    """A move through the questionnaire that is not an answer."""
+
+    BACK = "back"
 
 
 def ask(question: Question) -> Value:
     """Ask one question, showing its help line first, and return a valid value."""
+    return _ask(question)
+
+
+def ask_criteria(questions: Sequence[Question], given: Mapping[str, str]) -> dict[str, str]:
+    """Ask every question not in ``given``, showing "question k of n", with a way back.
+
+    Going back shows the previous question with its answer selected; the answers
+    in ``given`` are kept and not asked.
+    """
+    pending = [question for question in questions if question.key not in given]
+    answers: dict[str, str] = {}
+    index = 0
+    while index < len(pending):
+        question = pending[index]
+        if question.key in answers:
+            question = dataclasses.replace(question, default=answers[question.key])
+        answer = _ask(question, position=(index + 1, len(pending)), back=index > 0)
+        if answer is Step.BACK:
+            index -= 1
+            continue
+        answers[question.key] = str(answer)
+        index += 1
+    return {**given, **answers}
+
+
+@overload
+def _ask(
+    question: Question, *, position: tuple[int, int] | None = None, back: Literal[False] = False
+) -> Value: ...
+@overload
+def _ask(
+    question: Question, *, position: tuple[int, int] | None = None, back: bool
+) -> Value | Step: ...
+def _ask(
+    question: Question, *, position: tuple[int, int] | None = None, back: bool = False
+) -> Value | Step:
+    """One question; ``position`` shows progress, ``back`` offers the previous question."""
     if question.help:
-        questionary.print(f"  {question.help}", style="fg:ansibrightblack")
+        for line in wrap(question.help, terminal_width(), "  "):
+            questionary.print(line, style="fg:ansibrightblack")
+    qmark = f"[{position[0]}/{position[1]}]" if position else "?"
     if question.kind == "bool":
         return bool(
-            questionary.confirm(question.message, default=bool(question.default)).unsafe_ask()
+            questionary.confirm(
+                question.message, default=bool(question.default), qmark=qmark
+            ).unsafe_ask()
         )
     if question.kind == "choice":
-        choices = [
+        choices: list[questionary.Choice | questionary.Separator] = [
             questionary.Choice(title=choice.label, value=choice.value)
             for choice in question.choices
         ]
-        default = next((c for c in choices if c.value == question.default), None)
-        answer: Value = questionary.select(
-            question.message, choices=choices, default=default
+        default = next(
+            (
+                c
+                for c in choices
+                if isinstance(c, questionary.Choice) and c.value == question.default
+            ),
+            None,
+        )
+        if back:
+            choices += [questionary.Separator(), questionary.Choice(BACK_TITLE, value=Step.BACK)]
+        answer: Value | Step = questionary.select(
+            question.message, choices=choices, default=default, qmark=qmark
         ).unsafe_ask()
         return answer
 
@@ -43,7 +104,7 @@ def ask(question: Question) -> Value:
         return True
 
     typed: str = questionary.text(
-        question.message, default=str(question.default), validate=validate
+        question.message, default=str(question.default), validate=validate, qmark=qmark
     ).unsafe_ask()
     return question.parse(typed)
 
@@ -53,21 +114,44 @@ def choose_framework(
 ) -> Framework:
     """Let the user accept the recommendation (Enter) or pick another framework."""
     choices = []
-    for framework, score in sorted(recommendation.scores.items(), key=lambda item: -item[1]):
-        label = FRAMEWORKS[framework].label
-        title = f"{label} (recommended)" if framework == recommendation.framework else label
+    for framework in recommendation.ranking:
+        title = framework_score(framework, recommendation.scores[framework])
+        if framework == recommendation.framework:
+            title += " (recommended)"
         choices.append(
-            questionary.Choice(
-                title=f"{title}, {format_points(score)}",
-                value=framework,
-                disabled=unavailable.get(framework),
-            )
+            questionary.Choice(title=title, value=framework, disabled=unavailable.get(framework))
         )
     default = recommendation.framework if recommendation.framework not in unavailable else None
     chosen: Framework = questionary.select(
         "Which framework should the project use?", choices=choices, default=default
     ).unsafe_ask()
     return chosen
+
+
+def choose_answer_to_change(answers: Sequence[tuple[str, str]]) -> str | None:
+    """After the summary: None to go ahead, else the key of the answer to change.
+
+    ``answers`` are (key, shown text) pairs, in the order of the summary. An empty
+    key means the user changed their mind: show the summary again.
+    """
+    go_ahead = questionary.select(
+        "Create the project with these answers?",
+        choices=[
+            questionary.Choice("Yes, create it", value=True),
+            questionary.Choice("Change an answer", value=False),
+        ],
+    ).unsafe_ask()
+    if go_ahead:
+        return None
+    key: str | None = questionary.select(
+        "Which answer do you want to change?",
+        choices=[
+            *(questionary.Choice(title=text, value=key) for key, text in answers),
+            questionary.Separator(),
+            questionary.Choice("<- None, back to the summary", value=""),
+        ],
+    ).unsafe_ask()
+    return key or ""
 
 
 def confirm(message: str, *, default: bool) -> bool:

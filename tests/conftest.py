@@ -18,6 +18,9 @@ import pytest
 from scaffold.frameworks import Framework
 
 BIN = Path(sys.executable).parent
+# The developer's own personal defaults (~/.config/scaffold/config.toml) must not leak
+# into the tests; the tests of that file point SCAFFOLD_CONFIG at their own.
+os.environ["SCAFFOLD_CONFIG"] = ""
 
 #: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
 #: installed venv) on one worker.

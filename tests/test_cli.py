@@ -11,12 +11,39 @@ from conftest import clean_env, run_scaffold
 COMMANDS = ["new", "recommend", "frameworks"]
 
 
-def test_version(workdir):
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(workdir, flag):
     from scaffold import __version__
 
-    result = run_scaffold(["--version"], workdir)
+    result = run_scaffold([flag], workdir)
     assert result.returncode == 0
     assert result.stdout.strip() == f"scaffold {__version__}"
+
+
+def test_no_arguments_prints_the_help(workdir):
+    result = run_scaffold([], workdir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: scaffold")
+    assert "commands:" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["nwe", "x"], "invalid choice: 'nwe' (did you mean 'new'?)"),
+        (["recomend"], "(did you mean 'recommend'?)"),
+        (["new", "x", "--framework", "flsk"], "invalid choice: 'flsk' (did you mean 'flask'?)"),
+        (["new", "x", "--forse"], "unrecognized arguments: --forse (did you mean '--force'?)"),
+        (["new", "x", "--installer=pipp"], "(did you mean 'pip'?)"),
+        (["recommend", "--jsn"], "(did you mean '--json'?)"),
+        (["frameworks", "--jason"], "(did you mean '--json'?)"),
+    ],
+)
+def test_mistyped_commands_choices_and_options_get_a_suggestion(workdir, args, suggestion):
+    result = run_scaffold(args, workdir)
+    assert result.returncode == 2
+    assert suggestion in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -79,7 +106,16 @@ def test_python_dash_m_works(workdir):
         (["new", "x", "--installer", "uvx"], "invalid choice: 'uvx'"),
         (
             ["new", "x", "-d", "postgres_version=16"],
-            "postgres_version only applies when database ==",
+            "postgres_version is asked only for PostgreSQL projects; leave it out, "
+            "or add -d database=postgresql",
+        ),
+        (
+            ["new", "x", "--framework", "django", "-d", "auth=yes"],
+            "auth applies only to Flask and FastAPI projects with a database",
+        ),
+        (
+            ["new", "x", "--framework", "flask", "-d", "database=none", "-d", "auth=yes"],
+            "auth applies only to Flask and FastAPI projects with a database",
         ),
         (
             ["new", "x", "-d", "database=postgresql", "-d", "postgres_version=9"],
@@ -95,6 +131,16 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(workdir, args, expec
     assert len(lines) == 1 and lines[0].startswith("scaffold: error: "), result.stderr
     assert "Traceback" not in result.stderr
     assert list(workdir.iterdir()) == []
+
+
+def test_every_conditional_question_has_a_sentence_without_template_logic():
+    from scaffold.options import NOT_APPLICABLE, load_options
+
+    conditional = {option.key for option in load_options() if option.when is not True}
+    assert conditional == set(NOT_APPLICABLE)
+    for sentence in NOT_APPLICABLE.values():
+        for logic in ("==", "!=", "{{", "{%", "}}", "'"):
+            assert logic not in sentence, sentence
 
 
 def test_several_bad_answers_are_reported_together(workdir):
@@ -149,9 +195,43 @@ def test_recommend_text_names_winner_scores_reasons_and_runner_up(workdir):
     args = ["recommend", "-y", "-d", "app_type=api", "-d", "performance=high"]
     out = run_scaffold(args, workdir).stdout
     assert "Recommended: FastAPI" in out
-    assert "Scores: FastAPI" in out
+    assert "Scores: FastAPI 5 points, Flask 3 points, Django -2 points" in out
     assert "High load, throughput is critical: FastAPI" in out
-    assert "Runner-up:" in out
+    assert "What you give up with FastAPI:" in out
+    assert "Runner-up: Flask 3 points" in out
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_text_is_wrapped_to_the_terminal_width_without_breaking_words(workdir, columns):
+    args = ["recommend", "-y", "-d", "builtins=yes", "-d", "app_type=web", "-d", "size=large"]
+    narrow = run_scaffold(args, workdir, env=clean_env(COLUMNS=str(columns))).stdout
+    assert max(len(line) for line in narrow.splitlines()) <= columns
+    wide = run_scaffold(args, workdir, env=clean_env(COLUMNS="1000")).stdout
+    assert narrow.split() == wide.split()  # the same words, none cut in two
+    assert narrow != wide
+
+
+def test_framework_override_with_answers_warns_once_what_it_gives_up(workdir):
+    args = ["new", "shop", "-y", "--pretend", "--framework", "fastapi", "-d", "builtins=yes"]
+    result = run_scaffold([*args, "-d", "app_type=web"], workdir)
+    assert result.returncode == 0, result.stderr
+    err = " ".join(result.stderr.split())  # as read, whatever the wrapping
+    assert err.count("By your answers, you give up:") == 1
+    assert "You chose FastAPI over the recommended Django" in err
+    assert (
+        "Yes, ORM, admin and accounts built in: FastAPI has no ORM, admin or user accounts" in err
+    )
+    assert "Server-rendered web pages: FastAPI is an API framework" in err
+
+
+def test_framework_override_without_answers_or_agreeing_says_nothing(workdir):
+    for extra in ([], ["-d", "builtins=yes", "-d", "size=large"]):
+        framework = "flask" if not extra else "django"
+        result = run_scaffold(
+            ["new", "x", "-y", "--pretend", "--framework", framework, *extra], workdir
+        )
+        assert result.returncode == 0, result.stderr
+        assert "give up" not in result.stderr
 
 
 def test_data_file_yaml_and_data_precedence(workdir):

@@ -50,13 +50,16 @@ def at_a_terminal(monkeypatch):
     return prompts
 
 
-@pytest.mark.parametrize("prompt", ["ask", "choose_framework", "confirm"])
+@pytest.mark.parametrize(
+    "prompt", ["ask_criteria", "choose_framework", "confirm", "choose_answer_to_change"]
+)
 def test_ctrl_c_at_a_prompt(here, at_a_terminal, monkeypatch, capsys, prompt):
     from scaffold.criteria import CRITERIA
 
-    monkeypatch.setattr(at_a_terminal, "ask", lambda question: question.default)
+    monkeypatch.setattr(at_a_terminal, "ask_criteria", lambda questions, given: dict(given))
     monkeypatch.setattr(at_a_terminal, "choose_framework", lambda rec, unavailable: rec.framework)
     monkeypatch.setattr(at_a_terminal, "confirm", lambda message, default: default)
+    monkeypatch.setattr(at_a_terminal, "choose_answer_to_change", lambda answers: None)
     monkeypatch.setattr(at_a_terminal, prompt, interrupt)
     assert _cli.main(["new", "shop"]) == 130
     assert "interrupted" in capsys.readouterr().err
