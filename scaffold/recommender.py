@@ -209,7 +209,10 @@ def breakdown(answers: Answers) -> dict[str, dict[Framework, int]]:
 
 def scores(answers: Answers) -> dict[Framework, int]:
     """Each framework's total points for these answers."""
-    table = breakdown(answers)
+    return _totals(breakdown(answers))
+
+
+def _totals(table: Mapping[str, Mapping[Framework, int]]) -> dict[Framework, int]:
     return {fw: sum(row[fw] for row in table.values()) for fw in Framework}
 
 
@@ -292,11 +295,14 @@ class Recommendation:
 
 def rank(answers: Answers) -> tuple[Framework, ...]:
     """The frameworks, best first: by score, then by the tie-break answers in order."""
-    table = breakdown(answers)
+    return _rank(breakdown(answers))
+
+
+def _rank(table: Mapping[str, Mapping[Framework, int]]) -> tuple[Framework, ...]:
+    totals = _totals(table)
 
     def key(framework: Framework) -> tuple[int, ...]:
-        total = sum(row[framework] for row in table.values())
-        return (total, *(table[criterion][framework] for criterion in TIE_BREAK_ORDER))
+        return (totals[framework], *(table[key][framework] for key in TIE_BREAK_ORDER))
 
     # Every pair of frameworks differs on app_type or builtins (a test checks it), so
     # the key never leaves two frameworks equal and the ranking never falls back on
@@ -307,28 +313,30 @@ def rank(answers: Answers) -> tuple[Framework, ...]:
 def recommend(answers: Answers) -> Recommendation:
     """Pick the framework that fits ``answers`` best and explain the choice."""
     table = breakdown(answers)
-    totals = {fw: sum(row[fw] for row in table.values()) for fw in Framework}
-    ranking = rank(answers)
+    totals = _totals(table)
+    ranking = _rank(table)
     winner, runner_up = ranking[0], ranking[1]
     tie = _tie(totals, ranking, table)
     reasons = _decisive_reasons(answers, table, winner, runner_up)
     if tie:
         reasons = (_tie_reason(answers, table, tie, totals[winner]), *reasons)
-    alternatives = tuple(
-        Alternative(
-            framework,
-            totals[framework],
-            FRAMEWORKS[framework].offers,
-            tuple(text for _, text in _better_for(answers, table, framework, winner)),
-            tuple(key for key, _ in _better_for(answers, table, framework, winner)),
+    alternatives = []
+    for framework in ranking[1:]:
+        better = _compare(answers, table, framework, winner)
+        alternatives.append(
+            Alternative(
+                framework,
+                totals[framework],
+                FRAMEWORKS[framework].offers,
+                reasons=tuple(text for _, text in better),
+                strengths=tuple(key for key, _ in better),
+            )
         )
-        for framework in ranking[1:]
-    )
     return Recommendation(
         framework=winner,
         scores=totals,
         reasons=reasons[:MAX_REASONS],
-        alternatives=alternatives,
+        alternatives=tuple(alternatives),
         answers=answers,
         ranking=ranking,
         points=table,
@@ -435,16 +443,6 @@ def _decisive_reasons(
         for key, text in _compare(answers, table, winner, runner_up)
         if table[key][winner] == max(table[key].values())
     )
-
-
-def _better_for(
-    answers: Mapping[str, str],
-    table: Mapping[str, Mapping[Framework, int]],
-    framework: Framework,
-    winner: Framework,
-) -> list[tuple[str, str]]:
-    """The answers where ``framework`` gets more points than the winner: its real strengths here."""
-    return _compare(answers, table, framework, winner)
 
 
 def _trade_offs(

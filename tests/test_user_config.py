@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import pytest
 import yaml
@@ -50,34 +51,42 @@ def test_personal_defaults_become_the_defaults(workdir, config):
     assert "docker run -d --name shop-db" in result.stdout  # how to start the database
 
 
-def test_data_wins_over_personal_defaults(workdir, config):
-    args = ["new", "shop", "-y", "--no-git", "-d", "license=MIT", "-d", "database=sqlite"]
-    assert run_scaffold(args, workdir, env=config()).returncode == 0
-    answers = _answers(workdir / "shop")
-    assert (answers["license"], answers["database"]) == ("MIT", "sqlite")
-    assert answers["author_name"] == "Jane Doe"
+def _resolve(monkeypatch, env, framework="flask", given=None):
+    """The options scaffold would render with, under ``env``: the real code path, no render."""
+    from scaffold import options
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in set(os.environ) - set(env):
+        monkeypatch.delenv(key)
+    return options.resolve(framework, "shop", options.check_given("shop", given or {}))
 
 
-def test_personal_defaults_win_over_git_identity(workdir, config, tmp_path):
+def test_data_wins_over_personal_defaults(config, monkeypatch):
+    resolved = _resolve(monkeypatch, config(), given={"license": "MIT", "database": "sqlite"})
+    assert (resolved["license"], resolved["database"]) == ("MIT", "sqlite")
+    assert resolved["author_name"] == "Jane Doe"
+
+
+def test_personal_defaults_win_over_git_identity(config, monkeypatch, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Grace Hopper\n")
-    env = {**config(), "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
-    assert run_scaffold(["new", "shop", "-y", "--no-git"], workdir, env=env).returncode == 0
-    assert _answers(workdir / "shop")["author_name"] == "Jane Doe"
+    (home / ".gitconfig").write_text("[user]\n\tname = Grace Hopper\n\temail = g@example.com\n")
+    env = {**config('[defaults]\nauthor_name = "Jane Doe"\n'), "HOME": str(home)}
+    resolved = _resolve(monkeypatch, {**env, "GIT_CONFIG_NOSYSTEM": "1"})
+    assert resolved["author_name"] == "Jane Doe"
+    assert resolved["author_email"] == "g@example.com"  # git still fills what the file leaves out
 
 
-def test_a_default_the_framework_rules_out_gives_way(workdir, config):
+def test_a_default_the_framework_rules_out_gives_way(config, monkeypatch):
     """database = "none" suits Flask APIs; a Django project falls back to the template's default."""
     env = config('[defaults]\ndatabase = "none"\n')
-    args = ["new", "shop", "-y", "--no-git", "--framework", "django"]
-    result = run_scaffold(args, workdir, env=env)
-    assert result.returncode == 0, result.stderr
-    assert _answers(workdir / "shop")["database"] == "sqlite"
+    assert _resolve(monkeypatch, env, framework="django")["database"] == "sqlite"
+    assert _resolve(monkeypatch, env, framework="flask")["database"] == "none"
 
 
 @pytest.mark.parametrize("place", ["xdg", "home"])
-def test_the_file_is_found_in_the_usual_place(workdir, tmp_path, place):
+def test_the_file_is_found_in_the_usual_place(tmp_path, monkeypatch, place):
     home = tmp_path / "home"
     base = tmp_path / "xdg" if place == "xdg" else home / ".config"
     (base / "scaffold").mkdir(parents=True)
@@ -85,14 +94,12 @@ def test_the_file_is_found_in_the_usual_place(workdir, tmp_path, place):
     env = clean_env(SCAFFOLD_CONFIG=None, HOME=str(home), XDG_CONFIG_HOME=None)
     if place == "xdg":
         env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
-    assert run_scaffold(["new", "shop", "-y", "--no-git"], workdir, env=env).returncode == 0
-    assert _answers(workdir / "shop")["license"] == "BSD-3-Clause"
+    assert _resolve(monkeypatch, env)["license"] == "BSD-3-Clause"
 
 
-def test_no_file_in_the_usual_place_means_no_personal_defaults(workdir, tmp_path):
+def test_no_file_in_the_usual_place_means_no_personal_defaults(tmp_path, monkeypatch):
     env = clean_env(SCAFFOLD_CONFIG=None, HOME=str(tmp_path), XDG_CONFIG_HOME=None)
-    assert run_scaffold(["new", "shop", "-y", "--no-git"], workdir, env=env).returncode == 0
-    assert _answers(workdir / "shop")["license"] == "MIT"
+    assert _resolve(monkeypatch, env)["license"] == "MIT"
 
 
 @pytest.mark.parametrize(
@@ -127,12 +134,12 @@ def test_a_named_file_must_exist(workdir, tmp_path):
     assert f"SCAFFOLD_CONFIG={missing}: no such file" in result.stderr
 
 
-def test_an_empty_variable_turns_personal_defaults_off(workdir, tmp_path):
+def test_an_empty_variable_turns_personal_defaults_off(tmp_path, monkeypatch):
     home = tmp_path / "home"
     (home / ".config" / "scaffold").mkdir(parents=True)
     (home / ".config" / "scaffold" / "config.toml").write_text("not toml at all [")
     env = clean_env(SCAFFOLD_CONFIG="", HOME=str(home), XDG_CONFIG_HOME=None)
-    assert run_scaffold(["new", "shop", "-y", "--no-git"], workdir, env=env).returncode == 0
+    assert _resolve(monkeypatch, env)["license"] == "MIT"
 
 
 def test_recommend_does_not_read_the_file(workdir, config):
