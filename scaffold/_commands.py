@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, Answers
-from scaffold.errors import InstallError, InvalidAnswersError
+from scaffold.errors import InstallError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value
 from scaffold.recommender import Recommendation, recommend
@@ -62,11 +62,7 @@ def _criteria_answers(given: Mapping[str, str], ask: Asker | None) -> Answers:
 
 def recommend_command(args: argparse.Namespace) -> int:
     """Run the questionnaire and print the recommendation, as text or one JSON object."""
-    data = answers.gather(args.data_file, args.data)
-    given, problems = answers.parse_criteria(data)
-    problems = answers.unknown_keys(data, answers.criteria_keys()) + problems
-    if problems:
-        raise InvalidAnswersError(problems)
+    given = answers.check_criteria(answers.gather(args.data_file, args.data))
     ask = _asker(args)
     if ask is None:
         _say_defaults_used(args, [q.key for q in CRITERIA if q.key not in given])
@@ -97,18 +93,7 @@ def new_command(args: argparse.Namespace) -> int:
 
     # Everything already known is checked before the first question.
     data = answers.gather(args.data_file, args.data)
-    option_keys = options.option_keys()
-    criteria_given, value_problems = answers.parse_criteria(data)
-    problems = answers.unknown_keys(data, answers.criteria_keys() + option_keys) + value_problems
-    option_data = {key: value for key, value in data.items() if key in option_keys}
-    try:
-        option_given = options.check_given(args.name, option_data)
-    except InvalidAnswersError as error:
-        problems += error.problems
-    if args.framework and (conflict := options.conflict(args.framework, option_given)):
-        problems.append(conflict)
-    if problems:
-        raise InvalidAnswersError(problems)
+    criteria_given, option_given = answers.check_project(args.name, data, args.framework)
     output_dir = Path(args.output_dir)
     check_destination(output_dir / args.name, force=args.force)
     if args.install or args.check:
@@ -121,7 +106,7 @@ def new_command(args: argparse.Namespace) -> int:
         unanswered = (
             [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
         )
-        unanswered += [key for key in option_keys if key not in option_given]
+        unanswered += [key for key in options.option_keys() if key not in option_given]
         _say_defaults_used(args, unanswered)
     framework = (
         Framework(args.framework) if args.framework else _choose(criteria_given, option_given, ask)
