@@ -86,6 +86,16 @@ def frameworks_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_command(args: argparse.Namespace) -> int:
+    """Serve the web page and the HTTP API until interrupted."""
+    from scaffold.web.limits import Limits
+    from scaffold.web.server import Settings, serve
+
+    limits = Limits(renders=args.renders, queue=args.queue, timeout=args.timeout)
+    serve(Settings(host=args.host, port=args.port, open_browser=args.open, limits=limits))
+    return 0
+
+
 def new_command(args: argparse.Namespace) -> int:
     """Recommend a framework (or take --framework), render the project, optionally install it."""
     from scaffold import options

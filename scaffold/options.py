@@ -309,8 +309,15 @@ def _inapplicable(option: TemplateOption, context: Mapping[str, Any]) -> str | N
     except UndefinedError:
         return None  # depends on an answer not known yet; resolve() checks it again
     if applies is False:
-        return f"{option.key} only applies when {str(option.when).strip('{} ')}"
+        return f"{option.key} only applies when {condition(option)}"
     return None
+
+
+def condition(option: TemplateOption) -> str | None:
+    """When ``option`` is asked, as copier.yml says (``database == 'postgresql'``); None: always."""
+    if option.when is True:
+        return None
+    return str(option.when).strip("{} ")
 
 
 def resolve(
