@@ -206,7 +206,11 @@ class RenderPool:
                 shutil.rmtree(directory, ignore_errors=True)
 
     async def _acquire(self) -> _Worker:
-        if self._idle.empty() and self._waiting >= self.limits.queue:
+        # Check and take in one step: wait_for() below runs get() in a task of its own, so
+        # "idle is not empty" could be true for several requests that then all wait.
+        if not self._idle.empty():
+            return self._idle.get_nowait()
+        if self._waiting >= self.limits.queue:
             raise BusyError(
                 f"all {self.limits.renders} renders are busy and {self._waiting} requests "
                 "are waiting; try again shortly",

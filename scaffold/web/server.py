@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import sys
 import threading
@@ -73,8 +74,9 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server(address[:2], family=family)
     except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else str(error)
         raise ServeError(
-            f"cannot listen on {host}:{port}: {error.strerror}; choose another --port or --host"
+            f"cannot listen on {host}:{port}: {reason}; choose another --port or --host"
         ) from error
 
 
