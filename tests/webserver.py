@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import clean_env, free_port, scaffold_command
+
+# The load generator and the process-memory probe are the benchmark's own (benchmarks/serve.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from serve import children, memory_kib
 
 
 @dataclass
@@ -75,23 +80,11 @@ class Server:
 
     def workers(self) -> list[int]:
         """The process ids of the render workers (the server's child processes)."""
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.process.pid and fields[0] != "Z":
-                    children.append(int(stat.parent.name))
-        return sorted(children)
+        return children(self.process.pid)
 
     def memory_kib(self) -> int:
         """Resident memory of the server and its workers together."""
-        total = 0
-        for pid in [self.process.pid, *self.workers()]:
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        return total
+        return memory_kib([self.process.pid, *self.workers()])
 
     def health(self) -> dict:
         return self.get("/health").json()
