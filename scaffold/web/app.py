@@ -1,7 +1,9 @@
 """The Starlette application: the page, its fragments, the JSON API, the archives, /health.
 
 Every render goes through the :class:`~scaffold.web.pool.RenderPool`; every
-answer goes through :func:`~scaffold.web.selection.select`, the CLI's checks.
+answer goes through :func:`~scaffold.web.selection.select`, the CLI's checks,
+in a thread: they run git to find the default author, which must not hold up
+the event loop.
 Problems answer 400 with a JSON body naming each one (or the page, for a
 browser's form submit), a full queue or a render past its limit 503 with
 ``Retry-After``.
@@ -19,6 +21,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -172,7 +175,7 @@ def create_app(
 
     async def page_response(request: Request, status: int = 200) -> HTMLResponse:
         given = answers_of(request.query_params.multi_items())
-        state = view.page_state(given)
+        state = await run_in_threadpool(view.page_state, given)
         result, unavailable = await preview_of(request, state)
         return html(
             "page.html", status, state=state, result=result, unavailable=unavailable,
@@ -183,7 +186,9 @@ def create_app(
         return await page_response(request)
 
     async def ui_state(request: Request) -> Response:
-        state = view.page_state(answers_of(request.query_params.multi_items()))
+        state = await run_in_threadpool(
+            view.page_state, answers_of(request.query_params.multi_items())
+        )
         payload = state.to_json()
         payload["recommendation"] = templates.get_template("_recommendation.html").render(
             state=state
@@ -193,7 +198,7 @@ def create_app(
 
     async def ui_files(request: Request) -> Response:
         given = answers_of(request.query_params.multi_items())
-        state = view.page_state(given)
+        state = await run_in_threadpool(view.page_state, given)
         result, unavailable = await preview_of(request, state)
         return html(
             "_files.html", state=state, result=result, unavailable=unavailable,
@@ -202,18 +207,20 @@ def create_app(
 
     async def api_metadata(request: Request) -> Response:
         name = request.query_params.get(NAME_KEY) or DEFAULT_NAME
-        return JSONResponse(metadata(name))
+        return JSONResponse(await run_in_threadpool(metadata, name))
 
     async def api_recommend(request: Request) -> Response:
         from scaffold import answers
         from scaffold.criteria import Answers
         from scaffold.recommender import recommend
 
-        given = answers.check_criteria(answers_of(request.query_params.multi_items()))
+        given = await run_in_threadpool(
+            answers.check_criteria, answers_of(request.query_params.multi_items())
+        )
         return JSONResponse(recommend(Answers(given)).to_json())
 
     async def api_preview(request: Request) -> Response:
-        selection = select(answers_of(request.query_params.multi_items()))
+        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
         result = await previews.get(pool(request), selection.job(contents=True))
         return JSONResponse(
             {
@@ -227,7 +234,7 @@ def create_app(
 
     async def api_preview_file(request: Request) -> Response:
         path = request.path_params["path"]
-        selection = select(answers_of(request.query_params.multi_items()))
+        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
         result = await previews.get(pool(request), selection.job(contents=True))
         if path not in result.contents:
             return _error(404, f"the project has no file {path!r}")
@@ -242,7 +249,9 @@ def create_app(
         if archive_format not in MEDIA_TYPES:
             return _error(404, f"no archive format {archive_format!r}; use zip or tar.gz")
         try:
-            selection = select(answers_of(request.query_params.multi_items()))
+            selection = await run_in_threadpool(
+                select, answers_of(request.query_params.multi_items())
+            )
         except InvalidAnswersError:
             if "text/html" in request.headers.get("accept", ""):
                 return await page_response(request, status=400)  # a browser's form submit
