@@ -31,9 +31,10 @@
     return text ? "/?" + text : "/";
   }
 
-  function fileUrl(path, query) {
-    const encoded = path.split("/").map(encodeURIComponent).join("/");
-    return "/api/preview/" + encoded + "?" + query;
+  function showShareLink(query) {
+    const share = query ? "/?" + query : "/";
+    shareLink.href = share;
+    shareLink.textContent = location.origin + share;
   }
 
   // One request per kind at a time: a newer one aborts the older, whose answer is stale.
@@ -43,14 +44,15 @@
     const controller = new AbortController();
     inFlight[kind] = controller;
     try {
-      return await fetch(url, { signal: controller.signal });
+      const response = await fetch(url, { signal: controller.signal });
+      return { response, body: response.ok || kind === "files" ? await response.text() : null };
     } catch (error) {
       if (error.name === "AbortError") return null;
       throw error;
     }
   }
 
-  // Enable the fields that apply, refresh defaults and notes, keep focus and typing untouched.
+  // Enable the fields that apply, refresh defaults and notes; leave focus and typing alone.
   function applyFields(state) {
     for (const [key, field] of Object.entries(state.fields)) {
       const box = form.querySelector(`[data-field="${CSS.escape(key)}"]`);
@@ -76,46 +78,42 @@
   }
 
   async function refreshState(query) {
-    const response = await latest("state", "/ui/state?" + query);
-    if (!response || !response.ok) return;
-    let state;
-    try {
-      state = await response.json();
-    } catch (error) {
-      if (error.name === "AbortError") return; // a newer refresh took over
-      throw error;
-    }
+    const answer = await latest("state", "/ui/state?" + query);
+    if (!answer || answer.body === null) return;
+    const state = JSON.parse(answer.body);
     recommendation.innerHTML = state.recommendation;
     problems.innerHTML = state.problems;
     applyFields(state);
   }
 
-  async function refreshFiles(query) {
-    const url = "/ui/files?" + query + (shownFile ? "&file=" + encodeURIComponent(shownFile) : "");
-    const response = await latest("files", url);
-    if (!response) return;
-    try {
-      files.innerHTML = await response.text();
-    } catch (error) {
-      if (error.name !== "AbortError") throw error;
-    }
+  function fileLink(path) {
+    return [...files.querySelectorAll("a[data-path]")].find((a) => a.dataset.path === path);
   }
 
-  function showShareLink(query) {
-    const share = query ? "/?" + query : "/";
-    shareLink.href = share;
-    shareLink.textContent = location.origin + share;
+  async function refreshFiles(query) {
+    const requested = shownFile;
+    const suffix = requested ? "&file=" + encodeURIComponent(requested) : "";
+    const answer = await latest("files", "/ui/files?" + query + suffix);
+    if (!answer) return;
+    files.innerHTML = answer.body;
+    // A file opened while the new tree was on its way is opened again in it.
+    const link = shownFile && shownFile !== requested && fileLink(shownFile);
+    if (link) showFile(link);
   }
+
+  let lastQuery = answersQuery();
 
   function refresh() {
     const query = answersQuery();
+    if (query === lastQuery) return; // e.g. the change event after typing: already refreshed
+    lastQuery = query;
     history.replaceState(null, "", pageUrl(query));
     showShareLink(query);
     // Field states first: a download waits for them, never for the (slower) preview.
     refreshing = refreshState(query)
-      .catch((error) => console.error("scaffold: could not refresh the answers", error))
+      .catch((error) => console.warn("scaffold: could not refresh the answers", error))
       .finally(() => { refreshing = null; });
-    refreshFiles(query);
+    refreshFiles(query).catch((error) => console.warn("scaffold: could not refresh the files", error));
   }
 
   form.addEventListener("change", () => {
@@ -128,7 +126,7 @@
     typingTimer = setTimeout(refresh, 300);
   });
 
-  // A download submitted while the field states are still being refreshed waits for them,
+  // A download submitted while the field states are being refreshed waits for them,
   // so that a field that no longer applies is not sent.
   form.addEventListener("submit", async (event) => {
     if (!refreshing) return;
@@ -139,19 +137,20 @@
 
   async function showFile(link) {
     const path = link.dataset.path;
-    const viewer = document.getElementById("viewer");
-    const response = await fetch(fileUrl(path, answersQuery()));
-    const title = viewer.querySelector("h3");
-    const pre = viewer.querySelector("pre");
-    const code = pre.querySelector("code");
+    shownFile = path;
+    history.replaceState(null, "", pageUrl(lastQuery));
     for (const other of files.querySelectorAll("a[aria-current]")) other.removeAttribute("aria-current");
     link.setAttribute("aria-current", "true");
-    title.textContent = path;
-    code.textContent = response.ok ? await response.text() : (await response.json()).error;
+    const encoded = path.split("/").map(encodeURIComponent).join("/");
+    const response = await fetch("/api/preview/" + encoded + "?" + lastQuery);
+    const text = response.ok ? await response.text() : (await response.json()).error;
+    if (shownFile !== path) return; // another file was chosen meanwhile
+    const viewer = document.getElementById("viewer");
+    viewer.querySelector("h3").textContent = path;
+    const pre = viewer.querySelector("pre");
+    pre.querySelector("code").textContent = text;
     pre.hidden = false;
     viewer.querySelector(".empty")?.remove();
-    shownFile = path;
-    history.replaceState(null, "", pageUrl(answersQuery()));
   }
 
   files.addEventListener("click", (event) => {
@@ -161,5 +160,5 @@
     showFile(link);
   });
 
-  showShareLink(answersQuery());
+  showShareLink(lastQuery);
 })();
