@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
+import shutil
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
@@ -17,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_scaffold
+from scaffold.answers import ci_is_set
 from scaffold.criteria import CRITERIA
 from scaffold.frameworks import Framework
 from scaffold.options import SET_BY_SCAFFOLD, load_options
@@ -301,3 +306,67 @@ def test_unknown_addresses_answer_json(server, path, status):
     response = server.get(path)
     assert response.status == status
     assert "error" in response.json()
+
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "web.md"
+DOC_PORT = "http://127.0.0.1:8000"
+
+
+def doc_examples() -> list[tuple[str, object]]:
+    """Each ``curl`` line of docs/web.md, with the JSON block shown after it (or None)."""
+    text = DOC.read_text(encoding="utf-8")
+    found: list[tuple[str, object]] = []
+    for block in re.finditer(r"```(bash|json)\n(.*?)```", text, re.DOTALL):
+        kind, body = block.groups()
+        if kind == "bash":
+            found += [(line, None) for line in body.splitlines() if line.startswith("curl ")]
+        elif found and found[-1][1] is None:
+            found[-1] = (found[-1][0], json.loads(body))
+    return found
+
+
+def matches(shown: object, live: object) -> bool:
+    """Whether the docs' sample agrees with the live answer; "..." stands for what is left out."""
+    if shown == "...":
+        return True
+    if isinstance(shown, dict) and isinstance(live, dict):
+        return all(k == "..." or (k in live and matches(v, live[k])) for k, v in shown.items())
+    if isinstance(shown, list) and isinstance(live, list):
+        if shown and shown[-1] == "...":
+            shown, live = shown[:-1], live[: len(shown) - 1]
+        return len(shown) == len(live) and all(map(matches, shown, live))
+    if isinstance(shown, str) and isinstance(live, str) and "..." in shown:
+        position = 0
+        for part in shown.split("..."):
+            position = live.find(part, position)
+            if position < 0:
+                return False
+            position += len(part)
+        return True
+    return shown == live
+
+
+def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
+    curl = shutil.which("curl")
+    if curl is None:
+        if ci_is_set():
+            pytest.fail("curl is missing: .ci/run installs it")
+        pytest.skip("curl is not installed")
+    examples = doc_examples()
+    assert len(examples) >= 8
+    for line, shown in examples:
+        command, _, comment = line.partition("#")
+        expected = int(comment.strip()) if comment.strip().isdigit() else 200
+        args = shlex.split(command.replace(DOC_PORT, server.url))
+        result = subprocess.run(
+            [curl, *args[1:], "-s", "-w", "\n%{http_code}"],
+            cwd=tmp_path, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        *body, status = result.stdout.splitlines()
+        assert int(status) == expected, f"{line}: {result.stdout[-500:]}"
+        if shown is not None:
+            assert matches(shown, json.loads("\n".join(body))), (
+                f"docs/web.md is out of date: {line}"
+            )
+    for archive in ("shop.zip", "api.tar.gz"):  # written by the curl -OJ examples
+        assert (tmp_path / archive).stat().st_size > 1000

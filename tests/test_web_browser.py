@@ -124,6 +124,7 @@ def test_answer_see_the_recommendation_change_preview_download_and_run(page, ser
     viewer = page.locator("#viewer")
     expect(viewer.locator("h3")).to_have_text("shop/settings.py")
     expect(viewer.locator("code")).to_contain_text("DJANGO_SECRET_KEY")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, tmp_path, "serve")
 
     archive = download(page, "Download zip", tmp_path)
