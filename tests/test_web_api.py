@@ -370,3 +370,20 @@ def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
             )
     for archive in ("shop.zip", "api.tar.gz"):  # written by the curl -OJ examples
         assert (tmp_path / archive).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/static/scaffold.js", "text/javascript"),
+        ("/static/scaffold.css", "text/css"),
+        ("/static/favicon.svg", "image/svg+xml"),
+    ],
+)
+def test_the_page_assets_ship_with_the_package(server, path, media_type):
+    """In CI scaffold is installed from its wheel: these come from inside the package."""
+    response = server.get(path)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith(media_type)
+    page = server.get("/").text
+    assert f'"{path}"' in page
