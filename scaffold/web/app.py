@@ -32,10 +32,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scaffold import __version__
-from scaffold.criteria import CRITERIA
+from scaffold import __version__, answers
+from scaffold.criteria import CRITERIA, Answers
 from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError
 from scaffold.frameworks import FRAMEWORKS
+from scaffold.recommender import recommend
 from scaffold.web import view
 from scaffold.web.archive import MEDIA_TYPES
 from scaffold.web.limits import Limits
@@ -111,11 +112,17 @@ class _Guard:
             await self.app(scope, receive, send_with_headers)
 
 
-def _error(status: int, message: str, problems: Sequence[str] = (), **headers: str) -> Response:
+def _error(
+    status: int,
+    message: str,
+    problems: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The JSON body of every error: the message and, for answers, each problem."""
     body: dict[str, Any] = {"error": message}
     if problems:
         body["problems"] = list(problems)
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
 class _Previews:
@@ -159,8 +166,8 @@ def create_app(
             await render_pool.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def html(name: str, status: int = 200, **context: object) -> HTMLResponse:
-        return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
+    def html(name: str, context: Mapping[str, object], status: int = 200) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(context), status_code=status)
 
     async def preview_of(
         request: Request, state: view.PageState
@@ -173,17 +180,21 @@ def create_app(
         except ScaffoldError as error:
             return None, f"The preview could not be rendered: {error}"
 
-    async def page_response(request: Request, status: int = 200) -> HTMLResponse:
+    async def page_context(request: Request) -> dict[str, object]:
+        """What the page and its file preview show for the answers of ``request``."""
         given = answers_of(request.query_params.multi_items())
         state = await run_in_threadpool(view.page_state, given)
         result, unavailable = await preview_of(request, state)
-        return html(
-            "page.html", status, state=state, result=result, unavailable=unavailable,
-            shown=given.get(view.FILE_KEY), tree=view.file_tree(result.files) if result else [],
-        )  # fmt: skip
+        return {
+            "state": state,
+            "result": result,
+            "unavailable": unavailable,
+            "shown": given.get(view.FILE_KEY),
+            "tree": view.file_tree(result.files) if result else [],
+        }
 
     async def page(request: Request) -> Response:
-        return await page_response(request)
+        return html("page.html", await page_context(request))
 
     async def ui_state(request: Request) -> Response:
         state = await run_in_threadpool(
@@ -197,23 +208,13 @@ def create_app(
         return JSONResponse(payload)
 
     async def ui_files(request: Request) -> Response:
-        given = answers_of(request.query_params.multi_items())
-        state = await run_in_threadpool(view.page_state, given)
-        result, unavailable = await preview_of(request, state)
-        return html(
-            "_files.html", state=state, result=result, unavailable=unavailable,
-            shown=given.get(view.FILE_KEY), tree=view.file_tree(result.files) if result else [],
-        )  # fmt: skip
+        return html("_files.html", await page_context(request))
 
     async def api_metadata(request: Request) -> Response:
         name = request.query_params.get(NAME_KEY) or DEFAULT_NAME
         return JSONResponse(await run_in_threadpool(metadata, name))
 
     async def api_recommend(request: Request) -> Response:
-        from scaffold import answers
-        from scaffold.criteria import Answers
-        from scaffold.recommender import recommend
-
         given = await run_in_threadpool(
             answers.check_criteria, answers_of(request.query_params.multi_items())
         )
@@ -254,7 +255,8 @@ def create_app(
             )
         except InvalidAnswersError:
             if "text/html" in request.headers.get("accept", ""):
-                return await page_response(request, status=400)  # a browser's form submit
+                # A browser's form submit: the page again, with the problems.
+                return html("page.html", await page_context(request), status=400)
             raise
         result = await pool(request).render(selection.job(archive=archive_format))
         filename = f"{selection.name}.{archive_format}"
@@ -273,9 +275,9 @@ def create_app(
         if isinstance(error, InvalidAnswersError):
             return _error(400, str(error), error.problems)
         if isinstance(error, BusyError):
-            return _error(503, str(error), **{"retry-after": str(error.retry_after)})
+            return _error(503, str(error), headers={"retry-after": str(error.retry_after)})
         if isinstance(error, HTTPException):
-            return _error(error.status_code, str(error.detail), **dict(error.headers or {}))
+            return _error(error.status_code, str(error.detail), headers=error.headers)
         return _error(500, str(error))
 
     routes = [
