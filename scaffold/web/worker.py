@@ -2,9 +2,10 @@
 
 ``scaffold serve`` keeps a few of these running (see :mod:`scaffold.web.pool`).
 Each has paid for its imports and a first render before it says it is ready,
-so a request costs only the render itself; a worker that runs past its time
-limit is killed by the server without disturbing the others. Replies go to a
-private copy of stdout, so nothing printed by a library can corrupt them.
+and keeps the templates it has compiled, so a request costs only the render
+itself; a worker that runs past its time limit is killed by the server without
+disturbing the others. Replies go to a private copy of stdout, so nothing
+printed by a library can corrupt them.
 """
 
 from __future__ import annotations
@@ -15,16 +16,32 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from types import CodeType
+from typing import IO, TYPE_CHECKING, Any
 
 from scaffold.errors import ScaffoldError
 from scaffold.frameworks import Framework
 from scaffold.project import ProjectRequest, list_files, render
 from scaffold.web.archive import write_archive
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.nodes import Template
+
 #: Name of the archive file written next to the rendered project.
 ARCHIVE_STEM = "starter"
+#: Compiled templates a worker keeps: many times what the bundled template holds.
+COMPILED_KEPT = 4096
+#: Settings of a Jinja environment that shape the code it compiles (lexer, code generator).
+COMPILE_SETTINGS = (
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+    "comment_start_string", "comment_end_string", "line_statement_prefix",
+    "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
+    "keep_trailing_newline", "optimized", "is_async",
+)  # fmt: skip
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +72,57 @@ def _text(path: Path) -> str | None:
         return None
 
 
+def _compile_key(environment: Environment) -> tuple[object, ...]:
+    """Everything of ``environment`` that the code compiled for a template depends on."""
+    autoescape = environment.autoescape
+    return (
+        type(environment),
+        *(getattr(environment, setting) for setting in COMPILE_SETTINGS),
+        tuple(sorted(environment.extensions)),
+        frozenset(environment.filters),
+        frozenset(environment.tests),
+        environment.finalize is None,
+        autoescape if isinstance(autoescape, bool) else id(autoescape),
+    )
+
+
+def keep_compiled_templates() -> None:
+    """Compile each template once per worker instead of once per render.
+
+    copier builds a new Jinja environment for every render, and Jinja keeps
+    compiled templates per environment, so each render compiled every file
+    anew: a third of a warm render's time. The compiled code depends only on
+    the source and the environment's settings, the same for every render of
+    the bundled template, so the worker keeps it under both (as Jinja's own
+    bytecode caches do under the source alone).
+    """
+    import jinja2
+
+    compile_anew: Callable[..., str | CodeType] = jinja2.Environment.compile
+    kept: OrderedDict[tuple[object, ...], str | CodeType] = OrderedDict()
+
+    def compile_once(
+        self: Environment,
+        source: str | Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> str | CodeType:
+        if not isinstance(source, str):  # an already parsed template
+            return compile_anew(self, source, name, filename, raw, defer_init)
+        key = (_compile_key(self), source, name, filename, raw, defer_init)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        code = kept[key] = compile_anew(self, source, name, filename, raw, defer_init)
+        if len(kept) > COMPILED_KEPT:
+            kept.popitem(last=False)
+        return code
+
+    jinja2.Environment.compile = compile_once  # type: ignore[method-assign,assignment]
+
+
 def warm_up(scratch: Path, framework: Framework) -> None:
     """Render a default project once, so the first request finds everything imported and loaded."""
     from scaffold import options
@@ -71,6 +139,7 @@ def warm_up(scratch: Path, framework: Framework) -> None:
 
 def serve_jobs(scratch: Path, replies: IO[str]) -> None:
     """Answer jobs until stdin closes: one JSON line in, one JSON line out."""
+    keep_compiled_templates()
     warm_up(scratch, Framework.FLASK)
     _reply(replies, {"ready": True, "pid": os.getpid()})
     for line in sys.stdin:
