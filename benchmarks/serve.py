@@ -176,6 +176,8 @@ class Figures:
     memory_before: int
     memory_after: int
     dirs_left: int
+    #: The machine's one-minute load average at the end: other work slows both sides.
+    load_average: float
 
     @property
     def ratio(self) -> float:
@@ -204,7 +206,7 @@ def measure(runs: int, requests: int, concurrency: int) -> Figures:
         left = sum(len(list(scratch.iterdir())) for scratch in Path(tmp).glob("scaffold-serve-*"))
     return Figures(
         renders, runs, statistics.median(zips), statistics.median(colds), requests, concurrency,
-        result, before, after, left,
+        result, before, after, left, os.getloadavg()[0],
     )  # fmt: skip
 
 
@@ -218,7 +220,8 @@ def report(figures: Figures) -> str:
         "",
         "Measured by `python benchmarks/serve.py` on 127.0.0.1, with the server's default",
         f"of {figures.renders} render workers. Last run: {date.today().isoformat()}, {machine},",
-        f"{os.cpu_count()} CPUs.",
+        f"{os.cpu_count()} CPUs, load average {figures.load_average:.1f} at the end (other",
+        "work on the machine slows both sides of the comparison and the load test alike).",
         "",
         "| benchmark | scaffold serve | peer | peer's figure | ratio | target | |",
         "|---|---:|---|---:|---:|---:|---|",

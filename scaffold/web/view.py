@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from scaffold.criteria import CRITERIA
+from scaffold.criteria import CRITERIA_BY_KEY
 from scaffold.errors import InvalidAnswersError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import conflict
@@ -122,7 +122,7 @@ def page_state(given: Mapping[str, str]) -> PageState:
 
 def criteria_value(state: PageState, key: str) -> str:
     """The value a criterion's radio group shows: the one given, or the default."""
-    question = next(question for question in CRITERIA if question.key == key)
+    question = CRITERIA_BY_KEY[key]
     given = state.given.get(key)
     try:
         return str(question.parse(given)) if given is not None else str(question.default)
@@ -187,8 +187,3 @@ def file_url(query: str, path: str) -> str:
     """The page URL that shows ``path`` in the preview, keeping the answers."""
     separator = "&" if query else ""
     return f"/?{query}{separator}{FILE_KEY}={quote(path, safe='/')}#viewer"
-
-
-def raw_file_url(query: str, path: str) -> str:
-    """The API URL of one rendered file's text."""
-    return f"/api/preview/{quote(path, safe='/')}?{query}"
