@@ -16,7 +16,7 @@ from webserver import query, serving
 
 from serve import load  # isort: skip (benchmarks/ is put on sys.path by webserver)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web-load")]
+pytestmark = pytest.mark.xdist_group("web-load")
 
 REQUESTS = 200
 CONCURRENCY = 20
