@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from typing import NoReturn
 
@@ -32,6 +32,7 @@ examples:
   scaffold new myproject --defaults    no questions: documented defaults (for CI)
   scaffold recommend --json -d size=large -d builtins=yes
   scaffold frameworks                  Django, Flask and FastAPI side by side
+  scaffold serve --open                the same in a web page, with a zip download
 
 exit codes: 0 success, 1 failure (files, environment, rendering, install),
 2 bad command line (options, NAME, --data), 130 interrupted (Ctrl-C)."""
@@ -65,6 +66,16 @@ examples:
   scaffold recommend
   scaffold recommend --defaults --json
   scaffold recommend -y -d app_type=api -d performance=high"""
+
+
+SERVE_EPILOG = """\
+examples:
+  scaffold serve                       http://127.0.0.1:8000/ on this machine only
+  scaffold serve --port 0 --open       any free port, opened in your browser
+  curl -OJ 'http://127.0.0.1:8000/starter.zip?name=shop&size=large&builtins=yes'
+
+Needs the web extra: pip install 'scaffold[web]'. The HTTP API is described in
+docs/web.md. Ctrl-C stops the server (exit code 130)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,6 +141,67 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
         help="answer a question; repeatable; wins over --data-file",
     )
     group.add_argument("--data-file", metavar="FILE", help="answers in a YAML or JSON file")
+
+
+def _bounded(
+    kind: type[int] | type[float], low: float, high: float | None = None
+) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` from ``low`` to ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            number = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if number < low or (high is not None and number > high):
+            upper = f" to {high:g}" if high is not None else " or more"
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({low:g}{upper})")
+        return number
+
+    return parse
+
+
+def _serve_parser(
+    commands: argparse._SubParsersAction[_Parser],
+    formatter: type[argparse.HelpFormatter],
+) -> None:
+    from scaffold import _commands
+    from scaffold.web.limits import Limits
+
+    defaults = Limits()
+    serve = commands.add_parser(
+        "serve",
+        help="a local web page and HTTP API to choose, preview and download a starter",
+        description="Serve a web page and an HTTP API that recommend, preview and zip a starter.",
+        epilog=SERVE_EPILOG,
+        formatter_class=formatter,
+        allow_abbrev=False,
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    serve.add_argument(
+        "--port", type=_bounded(int, 0, 65535), default=8000,
+        help="port to listen on; 0 picks a free one (default: 8000)",
+    )  # fmt: skip
+    serve.add_argument("--open", action="store_true", help="open the page in your web browser")
+    limits = serve.add_argument_group("limits")
+    limits.add_argument(
+        "--renders", type=_bounded(int, 1, 64), default=defaults.renders, metavar="N",
+        help="projects rendered at once, one process each (default: CPUs, at most 4)",
+    )  # fmt: skip
+    limits.add_argument(
+        "--queue", type=_bounded(int, 0), default=defaults.queue, metavar="N",
+        help=f"requests that may wait for a render; more get 503 (default: {defaults.queue})",
+    )  # fmt: skip
+    limits.add_argument(
+        "--timeout", type=_bounded(float, 0.01), default=defaults.timeout, metavar="SECONDS",
+        help=f"longest render, or wait for one, before a 503 (default: {defaults.timeout:g})",
+    )  # fmt: skip
+    _debug_option(serve, argparse.SUPPRESS)
+    serve.set_defaults(command=_commands.serve_command)
 
 
 def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
@@ -233,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     frameworks.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _debug_option(frameworks, argparse.SUPPRESS)
     frameworks.set_defaults(command=_commands.frameworks_command)
+    _serve_parser(commands, formatter)
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY, Answers
-from scaffold.errors import InstallError, InvalidAnswersError
+from scaffold.errors import InstallError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
@@ -66,11 +66,7 @@ def _criteria_answers(given: Mapping[str, str], interactive: bool) -> Answers:
 
 def recommend_command(args: argparse.Namespace) -> int:
     """Run the questionnaire and print the recommendation, as text or one JSON object."""
-    data = answers.gather(args.data_file, args.data)
-    given, problems = answers.parse_criteria(data)
-    problems = answers.unknown_keys(data, answers.criteria_keys()) + problems
-    if problems:
-        raise InvalidAnswersError(problems)
+    given = answers.check_criteria(answers.gather(args.data_file, args.data))
     interactive = _interactive(args)
     if not interactive:
         _say_defaults_used(args, [q.key for q in CRITERIA if q.key not in given])
@@ -94,6 +90,16 @@ def frameworks_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_command(args: argparse.Namespace) -> int:
+    """Serve the web page and the HTTP API until interrupted."""
+    from scaffold.web.limits import Limits
+    from scaffold.web.server import Settings, serve
+
+    limits = Limits(renders=args.renders, queue=args.queue, timeout=args.timeout)
+    serve(Settings(host=args.host, port=args.port, open_browser=args.open, limits=limits))
+    return 0
+
+
 def new_command(args: argparse.Namespace) -> int:
     """Recommend a framework (or take --framework), render the project, optionally install it."""
     from scaffold import options
@@ -101,18 +107,7 @@ def new_command(args: argparse.Namespace) -> int:
 
     # Everything already known is checked before the first question.
     data = answers.gather(args.data_file, args.data)
-    option_keys = options.option_keys()
-    criteria_given, value_problems = answers.parse_criteria(data)
-    problems = answers.unknown_keys(data, answers.criteria_keys() + option_keys) + value_problems
-    option_data = {key: value for key, value in data.items() if key in option_keys}
-    try:
-        option_given = options.check_given(args.name, option_data)
-    except InvalidAnswersError as error:
-        problems += error.problems
-    if args.framework and (conflict := options.conflict(args.framework, option_given)):
-        problems.append(conflict)
-    if problems:
-        raise InvalidAnswersError(problems)
+    criteria_given, option_given = answers.check_project(args.name, data, args.framework)
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
     output_dir = Path(args.output_dir)

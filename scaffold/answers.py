@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scaffold import options
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY
-from scaffold.errors import DataFileError
-from scaffold.questions import parse_bool, parse_data_pairs, unknown_key_message
+from scaffold.errors import DataFileError, InvalidAnswersError
+from scaffold.questions import Value, parse_bool, parse_data_pairs, unknown_key_message
 
 #: Keys that look like answers but are given another way.
 REDIRECTED_KEYS: Mapping[str, str] = {
@@ -87,6 +88,40 @@ def parse_criteria(data: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
         except ValueError as error:
             problems.append(str(error))
     return parsed, problems
+
+
+def check_criteria(data: Mapping[str, Any]) -> dict[str, str]:
+    """The criteria answers of ``data``, parsed; every unknown key or bad value raises, together."""
+    given, problems = parse_criteria(data)
+    problems = unknown_keys(data, criteria_keys()) + problems
+    if problems:
+        raise InvalidAnswersError(problems)
+    return given
+
+
+def check_project(
+    project_name: str, data: Mapping[str, Any], framework: str | None = None
+) -> tuple[dict[str, str], dict[str, Value]]:
+    """The criteria and project options of ``data``, checked before any question or render.
+
+    Every unknown key, bad value and conflict with an explicit ``framework`` is
+    reported in one :class:`InvalidAnswersError`; a bad project name raises a
+    :class:`UsageError` of its own. The command line and the web server both call this.
+    """
+    option_keys = options.option_keys()
+    criteria_given, value_problems = parse_criteria(data)
+    problems = unknown_keys(data, criteria_keys() + option_keys) + value_problems
+    option_data = {key: value for key, value in data.items() if key in option_keys}
+    option_given: dict[str, Value] = {}
+    try:
+        option_given = options.check_given(project_name, option_data)
+    except InvalidAnswersError as error:
+        problems += error.problems
+    if framework and (conflict := options.conflict(framework, option_given)):
+        problems.append(conflict)
+    if problems:
+        raise InvalidAnswersError(problems)
+    return criteria_given, option_given
 
 
 def criteria_keys() -> list[str]:

@@ -67,3 +67,24 @@ class InstallError(ScaffoldError):
 
 class NoTerminalError(ScaffoldError):
     """A question had to be asked but there is no terminal to ask it on."""
+
+
+class MissingExtraError(ScaffoldError):
+    """A command needs an optional extra that is not installed (``scaffold[web]``)."""
+
+
+class ServeError(ScaffoldError):
+    """``scaffold serve`` cannot listen on the address it was given."""
+
+
+class BusyError(ScaffoldError):
+    """Every render slot is taken and the queue is full, or a render ran past its time limit."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        #: Seconds a client should wait before trying again (HTTP ``Retry-After``).
+        self.retry_after = retry_after
+
+
+class ArchiveError(ScaffoldError):
+    """A rendered file cannot be put in an archive safely (a link, or a path leaving the top)."""

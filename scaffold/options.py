@@ -30,14 +30,14 @@ CONFIG_FILE = "copier.yml"
 SET_BY_SCAFFOLD = ("framework", "project_name")
 #: Options that differ for every project, so they have no personal default.
 PER_PROJECT = ("package_name", "description")
-#: Why a conditional question (copier.yml's ``when:``) does not apply, in words:
-#: the condition itself is template logic a user should never see.
-NOT_APPLICABLE: Mapping[str, str] = {
-    "postgres_version": "is asked only for PostgreSQL projects; leave it out, "
-    "or add -d database=postgresql",
-    "auth": "applies only to Flask and FastAPI projects with a database "
-    "(Django always has its own accounts); leave it out",
+#: Which projects a conditional question (copier.yml's ``when:``) is asked for, in
+#: words: the condition itself is template logic a user should never see.
+ASKED_ONLY_FOR: Mapping[str, str] = {
+    "postgres_version": "PostgreSQL projects",
+    "auth": "Flask and FastAPI projects with a database (Django always has its own accounts)",
 }
+#: How to mend a --data answer to a question that does not apply, besides leaving it out.
+_NOT_APPLICABLE_REMEDY: Mapping[str, str] = {"postgres_version": "add -d database=postgresql"}
 #: Checks copier.yml cannot express; they run before the template's own validator.
 PYTHON_CHECKS: Mapping[str, Callable[[str], str | None]] = {
     "project_name": names.project_name_problem,
@@ -350,8 +350,24 @@ def _inapplicable(option: TemplateOption, context: Mapping[str, Any]) -> str | N
     except UndefinedError:
         return None  # depends on an answer not known yet; resolve() checks it again
     if applies is False:
-        return f"{option.key} {NOT_APPLICABLE.get(option.key, 'does not apply to this project')}"
+        remedy = _NOT_APPLICABLE_REMEDY.get(option.key)
+        fix = f"leave it out, or {remedy}" if remedy else "leave it out"
+        return f"{option.key} applies only to {asked_only_for(option)}; {fix}"
     return None
+
+
+def condition(option: TemplateOption) -> str | None:
+    """When ``option`` is asked, as copier.yml says (``database == 'postgresql'``); None: always."""
+    if option.when is True:
+        return None
+    return str(option.when).strip("{} ")
+
+
+def asked_only_for(option: TemplateOption) -> str | None:
+    """Which projects ``option`` is asked for, in words; None when it is always asked."""
+    if option.when is True:
+        return None
+    return ASKED_ONLY_FOR.get(option.key, "some projects")
 
 
 def resolve(

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import clean_env, run_scaffold
 
-COMMANDS = ["new", "recommend", "frameworks"]
+COMMANDS = ["new", "recommend", "frameworks", "serve"]
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
@@ -106,7 +106,7 @@ def test_python_dash_m_works(workdir):
         (["new", "x", "--installer", "uvx"], "invalid choice: 'uvx'"),
         (
             ["new", "x", "-d", "postgres_version=16"],
-            "postgres_version is asked only for PostgreSQL projects; leave it out, "
+            "postgres_version applies only to PostgreSQL projects; leave it out, "
             "or add -d database=postgresql",
         ),
         (
@@ -134,11 +134,11 @@ def test_usage_errors_exit_2_with_one_line_and_no_traceback(workdir, args, expec
 
 
 def test_every_conditional_question_has_a_sentence_without_template_logic():
-    from scaffold.options import NOT_APPLICABLE, load_options
+    from scaffold.options import ASKED_ONLY_FOR, load_options
 
     conditional = {option.key for option in load_options() if option.when is not True}
-    assert conditional == set(NOT_APPLICABLE)
-    for sentence in NOT_APPLICABLE.values():
+    assert conditional == set(ASKED_ONLY_FOR)
+    for sentence in ASKED_ONLY_FOR.values():
         for logic in ("==", "!=", "{{", "{%", "}}", "'"):
             assert logic not in sentence, sentence
 

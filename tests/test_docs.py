@@ -26,7 +26,7 @@ def cli_reference() -> str:
     from scaffold._cli import build_parser
 
     sections = []
-    for command in ([], ["new"], ["recommend"], ["frameworks"]):
+    for command in ([], ["new"], ["recommend"], ["frameworks"], ["serve"]):
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
             os.environ["COLUMNS"] = "100"

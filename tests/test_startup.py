@@ -7,7 +7,10 @@ import sys
 
 import pytest
 
-HEAVY = ("copier", "questionary", "rich", "jinja2", "prompt_toolkit", "yaml", "pydantic")
+HEAVY = (
+    "copier", "questionary", "rich", "jinja2", "prompt_toolkit", "yaml", "pydantic",
+    "starlette", "uvicorn", "asyncio",
+)  # fmt: skip
 
 PROBE = """
 import sys
@@ -30,6 +33,7 @@ sys.exit(code)
         ["new", "--help"],
         ["recommend", "--defaults", "--json"],
         ["frameworks"],
+        ["serve", "--help"],
     ],
 )
 def test_light_commands_import_no_heavy_library(args):

@@ -1,0 +1,303 @@
+"""The Starlette application: the page, its fragments, the JSON API, the archives, /health.
+
+Every render goes through the :class:`~scaffold.web.pool.RenderPool`; every
+answer goes through :func:`~scaffold.web.selection.select`, the CLI's checks,
+in a thread: they run git to find the default author, which must not hold up
+the event loop.
+Problems answer 400 with a JSON body naming each one (or the page, for a
+browser's form submit), a full queue or a render past its limit 503 with
+``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scaffold import __version__, answers
+from scaffold.criteria import CRITERIA, Answers
+from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError
+from scaffold.frameworks import FRAMEWORKS
+from scaffold.recommender import recommend
+from scaffold.web import view
+from scaffold.web.archive import MEDIA_TYPES
+from scaffold.web.limits import Limits
+from scaffold.web.metadata import metadata
+from scaffold.web.pool import RenderJob, RenderPool, RenderResult
+from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, select
+
+HERE = Path(__file__).resolve().parent
+#: Longest query string accepted: every answer at its longest fits with room to spare.
+MAX_QUERY_BYTES = 8 * 1024
+#: Previews (file lists and texts) kept for the page's clicks; archives are never kept.
+PREVIEWS_KEPT = 16
+#: Applied to every response. The page loads only its own script and styles.
+SECURITY_HEADERS: Mapping[str, str] = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-resource-policy": "same-origin",
+}
+
+
+def _templates() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        criteria=CRITERIA,
+        frameworks=FRAMEWORKS,
+        version=__version__,
+        human_size=view.human_size,
+        file_url=view.file_url,
+        criteria_value=view.criteria_value,
+        field_value=view.field_value,
+    )
+    return environment
+
+
+class _Guard:
+    """Refuse oversized requests before routing, and add the security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        refusal: tuple[int, str] | None = None
+        if len(scope["query_string"]) > MAX_QUERY_BYTES:
+            refusal = (414, f"the query string is longer than {MAX_QUERY_BYTES} bytes")
+        elif headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
+            refusal = (413, "requests carry no body: every answer goes in the query string")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    response_headers.setdefault(key, value)
+            await send(message)
+
+        if refusal:
+            status, message = refusal
+            await _error(status, message)(scope, receive, send_with_headers)
+        else:
+            await self.app(scope, receive, send_with_headers)
+
+
+def _error(
+    status: int,
+    message: str,
+    problems: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The JSON body of every error: the message and, for answers, each problem."""
+    body: dict[str, Any] = {"error": message}
+    if problems:
+        body["problems"] = list(problems)
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+class _Previews:
+    """The last few previews, so clicking through the files of one project renders it once."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[RenderJob, RenderResult] = OrderedDict()
+
+    async def get(self, pool: RenderPool, job: RenderJob) -> RenderResult:
+        if job in self._kept:
+            self._kept.move_to_end(job)
+            return self._kept[job]
+        result = await pool.render(job)
+        self._kept[job] = result
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return result
+
+
+def create_app(
+    limits: Limits, allowed_hosts: Sequence[str] = ("127.0.0.1", "localhost")
+) -> Starlette:
+    """The application; its lifespan starts the render workers and removes their scratch space."""
+    templates = _templates()
+    previews = _Previews(PREVIEWS_KEPT)
+
+    def pool(request: Request) -> RenderPool:
+        render_pool: RenderPool = request.app.state.pool
+        return render_pool
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        scratch = Path(tempfile.mkdtemp(prefix="scaffold-serve-"))
+        render_pool = RenderPool(limits, scratch)
+        render_pool.start()
+        app.state.pool = render_pool
+        try:
+            yield
+        finally:
+            await render_pool.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def html(name: str, context: Mapping[str, object], status: int = 200) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(context), status_code=status)
+
+    async def preview_of(
+        request: Request, state: view.PageState
+    ) -> tuple[RenderResult | None, str]:
+        """The state's project rendered for the preview, or None and the reason it is not."""
+        if state.selection is None:
+            return None, "Fix the answers above to see the files."
+        try:
+            return await previews.get(pool(request), state.selection.job(contents=True)), ""
+        except ScaffoldError as error:
+            return None, f"The preview could not be rendered: {error}"
+
+    async def page_context(request: Request) -> dict[str, object]:
+        """What the page and its file preview show for the answers of ``request``."""
+        given = answers_of(request.query_params.multi_items())
+        state = await run_in_threadpool(view.page_state, given)
+        result, unavailable = await preview_of(request, state)
+        return {
+            "state": state,
+            "result": result,
+            "unavailable": unavailable,
+            "shown": given.get(view.FILE_KEY),
+            "tree": view.file_tree(result.files) if result else [],
+        }
+
+    async def page(request: Request) -> Response:
+        return html("page.html", await page_context(request))
+
+    async def ui_state(request: Request) -> Response:
+        state = await run_in_threadpool(
+            view.page_state, answers_of(request.query_params.multi_items())
+        )
+        payload = state.to_json()
+        payload["recommendation"] = templates.get_template("_recommendation.html").render(
+            state=state
+        )
+        payload["problems"] = templates.get_template("_problems.html").render(state=state)
+        return JSONResponse(payload)
+
+    async def ui_files(request: Request) -> Response:
+        return html("_files.html", await page_context(request))
+
+    async def api_metadata(request: Request) -> Response:
+        name = request.query_params.get(NAME_KEY) or DEFAULT_NAME
+        return JSONResponse(await run_in_threadpool(metadata, name))
+
+    async def api_recommend(request: Request) -> Response:
+        given = await run_in_threadpool(
+            answers.check_criteria, answers_of(request.query_params.multi_items())
+        )
+        return JSONResponse(recommend(Answers(given)).to_json())
+
+    async def api_preview(request: Request) -> Response:
+        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
+        result = await previews.get(pool(request), selection.job(contents=True))
+        return JSONResponse(
+            {
+                "name": selection.name,
+                "framework": selection.framework.value,
+                "recommended": selection.recommendation.framework.value,
+                "options": dict(selection.options),
+                "files": [{"path": path, "size": size} for path, size in result.files],
+            }
+        )
+
+    async def api_preview_file(request: Request) -> Response:
+        path = request.path_params["path"]
+        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
+        result = await previews.get(pool(request), selection.job(contents=True))
+        if path not in result.contents:
+            return _error(404, f"the project has no file {path!r}")
+        text = result.contents[path]
+        if text is None:
+            return _error(415, f"{path} is not a text file; download the archive to see it")
+        # A rendered HTML template must never run as a page of this site.
+        return PlainTextResponse(text, headers={"content-security-policy": "sandbox"})
+
+    async def starter(request: Request) -> Response:
+        archive_format = request.path_params["format"]
+        if archive_format not in MEDIA_TYPES:
+            return _error(404, f"no archive format {archive_format!r}; use zip or tar.gz")
+        try:
+            selection = await run_in_threadpool(
+                select, answers_of(request.query_params.multi_items())
+            )
+        except InvalidAnswersError:
+            if "text/html" in request.headers.get("accept", ""):
+                # A browser's form submit: the page again, with the problems.
+                return html("page.html", await page_context(request), status=400)
+            raise
+        result = await pool(request).render(selection.job(archive=archive_format))
+        filename = f"{selection.name}.{archive_format}"
+        return Response(
+            result.archive,
+            media_type=MEDIA_TYPES[archive_format],
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+
+    async def health(request: Request) -> Response:
+        status = {"status": "ok", "version": __version__, "renders": pool(request).status()}
+        return JSONResponse(status)
+
+    async def on_error(_request: Request, error: Exception) -> Response:
+        """Every expected failure as JSON: 400 for answers, 503 when busy, else its HTTP status."""
+        if isinstance(error, InvalidAnswersError):
+            return _error(400, str(error), error.problems)
+        if isinstance(error, BusyError):
+            return _error(503, str(error), headers={"retry-after": str(error.retry_after)})
+        if isinstance(error, HTTPException):
+            return _error(error.status_code, str(error.detail), headers=error.headers)
+        return _error(500, str(error))
+
+    routes = [
+        Route("/", page),
+        Route("/ui/state", ui_state),
+        Route("/ui/files", ui_files),
+        Route("/api/metadata", api_metadata),
+        Route("/api/recommend", api_recommend),
+        Route("/api/preview", api_preview),
+        Route("/api/preview/{path:path}", api_preview_file),
+        Route("/starter.{format:path}", starter),
+        Route("/health", health),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(_Guard),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+        ],
+        exception_handlers={ScaffoldError: on_error, HTTPException: on_error},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,23 @@
+"""How much rendering ``scaffold serve`` takes on at once; light, so ``--help`` can show it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def default_renders() -> int:
+    """One render at a time per CPU, at most four: renders are CPU-bound."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much rendering the server takes on at once, and for how long."""
+
+    #: Renders running at the same time (one worker process each).
+    renders: int = field(default_factory=default_renders)
+    #: Requests that may wait for a free worker; one more gets 503.
+    queue: int = 32
+    #: Seconds a render may run, and a request may wait for a worker, before it gets 503.
+    timeout: float = 30.0

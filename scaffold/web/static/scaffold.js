@@ -1,0 +1,164 @@
+// scaffold serve: keeps the recommendation, the form and the file preview in step with the
+// answers. Without this script the page still works: "Update" reloads it, "Download" submits.
+"use strict";
+
+(() => {
+  const form = document.getElementById("answers");
+  if (!form) return;
+  document.documentElement.classList.add("js");
+
+  const recommendation = document.getElementById("recommendation");
+  const problems = document.getElementById("problems");
+  const files = document.getElementById("files");
+  const shareLink = document.getElementById("share-link");
+  let shownFile = new URLSearchParams(location.search).get("file");
+  let refreshing = null;
+  let typingTimer = null;
+
+  // The answers as a query string: what the form would submit, empty fields left out.
+  function answersQuery() {
+    const params = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) {
+      if (typeof value === "string" && value.trim() !== "") params.append(key, value);
+    }
+    return params.toString();
+  }
+
+  function pageUrl(query) {
+    const params = new URLSearchParams(query);
+    if (shownFile) params.set("file", shownFile);
+    const text = params.toString();
+    return text ? "/?" + text : "/";
+  }
+
+  function showShareLink(query) {
+    const share = query ? "/?" + query : "/";
+    shareLink.href = share;
+    shareLink.textContent = location.origin + share;
+  }
+
+  // One request per kind at a time: a newer one aborts the older, whose answer is stale.
+  const inFlight = {};
+  async function latest(kind, url) {
+    inFlight[kind]?.abort();
+    const controller = new AbortController();
+    inFlight[kind] = controller;
+    try {
+      const response = await fetch(url, { signal: controller.signal });
+      return { response, body: response.ok || kind === "files" ? await response.text() : null };
+    } catch (error) {
+      if (error.name === "AbortError") return null;
+      throw error;
+    }
+  }
+
+  // Enable the fields that apply, refresh defaults and notes; leave focus and typing alone.
+  function applyFields(state) {
+    for (const [key, field] of Object.entries(state.fields)) {
+      const box = form.querySelector(`[data-field="${CSS.escape(key)}"]`);
+      if (!box) continue;
+      for (const control of box.querySelectorAll("input, select")) control.disabled = !field.applies;
+      const condition = box.querySelector(".condition");
+      if (condition) condition.hidden = field.applies;
+      const text = box.querySelector('input[type="text"]');
+      if (text) text.placeholder = field.default;
+      for (const option of box.querySelectorAll("option")) {
+        const reason = field.unavailable[option.value];
+        option.textContent = option.dataset.label + (reason ? ` (not available: ${reason})` : "");
+      }
+    }
+    for (const note of form.querySelectorAll("[data-note]")) {
+      const reason = state.frameworks[note.dataset.note];
+      note.textContent = reason || "";
+      note.hidden = !reason;
+    }
+    for (const label of form.querySelectorAll(".recommended-label")) {
+      label.textContent = state.recommended;
+    }
+  }
+
+  async function refreshState(query) {
+    const answer = await latest("state", "/ui/state?" + query);
+    if (!answer || answer.body === null) return;
+    const state = JSON.parse(answer.body);
+    recommendation.innerHTML = state.recommendation;
+    problems.innerHTML = state.problems;
+    applyFields(state);
+  }
+
+  function fileLink(path) {
+    return [...files.querySelectorAll("a[data-path]")].find((a) => a.dataset.path === path);
+  }
+
+  async function refreshFiles(query) {
+    const requested = shownFile;
+    const suffix = requested ? "&file=" + encodeURIComponent(requested) : "";
+    const answer = await latest("files", "/ui/files?" + query + suffix);
+    if (!answer) return;
+    files.innerHTML = answer.body;
+    // A file opened while the new tree was on its way is opened again in it.
+    const link = shownFile && shownFile !== requested && fileLink(shownFile);
+    if (link) showFile(link);
+  }
+
+  let lastQuery = answersQuery();
+
+  function refresh() {
+    const query = answersQuery();
+    if (query === lastQuery) return; // e.g. the change event after typing: already refreshed
+    lastQuery = query;
+    history.replaceState(null, "", pageUrl(query));
+    showShareLink(query);
+    // Field states first: a download waits for them, never for the (slower) preview.
+    refreshing = refreshState(query)
+      .catch((error) => console.warn("scaffold: could not refresh the answers", error))
+      .finally(() => { refreshing = null; });
+    refreshFiles(query).catch((error) => console.warn("scaffold: could not refresh the files", error));
+  }
+
+  form.addEventListener("change", () => {
+    clearTimeout(typingTimer);
+    refresh();
+  });
+  form.addEventListener("input", (event) => {
+    if (event.target.type !== "text") return;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(refresh, 300);
+  });
+
+  // A download submitted while the field states are being refreshed waits for them,
+  // so that a field that no longer applies is not sent.
+  form.addEventListener("submit", async (event) => {
+    if (!refreshing) return;
+    event.preventDefault();
+    await refreshing;
+    form.requestSubmit(event.submitter);
+  });
+
+  async function showFile(link) {
+    const path = link.dataset.path;
+    shownFile = path;
+    history.replaceState(null, "", pageUrl(lastQuery));
+    for (const other of files.querySelectorAll("a[aria-current]")) other.removeAttribute("aria-current");
+    link.setAttribute("aria-current", "true");
+    const encoded = path.split("/").map(encodeURIComponent).join("/");
+    const response = await fetch("/api/preview/" + encoded + "?" + lastQuery);
+    const text = response.ok ? await response.text() : (await response.json()).error;
+    if (shownFile !== path) return; // another file was chosen meanwhile
+    const viewer = document.getElementById("viewer");
+    viewer.querySelector("h3").textContent = path;
+    const pre = viewer.querySelector("pre");
+    pre.querySelector("code").textContent = text;
+    pre.hidden = false;
+    viewer.querySelector(".empty")?.remove();
+  }
+
+  files.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-path]");
+    if (!link) return;
+    event.preventDefault();
+    showFile(link);
+  });
+
+  showShareLink(lastQuery);
+})();

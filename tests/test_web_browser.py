@@ -1,0 +1,273 @@
+"""The page of ``scaffold serve`` in a real browser: Debian's Chromium, headless, via Playwright.
+
+The test answers the form, watches the recommendation change, opens a file of
+the preview, downloads the zip and runs the unpacked project's own tests. It
+also uses the page from the keyboard only and with JavaScript switched off,
+and checks labels and contrast. Screenshots are saved under the test's
+temporary directory (their paths are printed); set SCAFFOLD_SCREENSHOTS to a
+directory to keep copies there (``docs/images`` refreshes the README's).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from generated import install_project, project_env, run_in
+from scaffold.answers import ci_is_set
+from webserver import serving
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web-browser")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Headless as root on a closed network: no sandbox, no GPU, no calls home.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+VIEWPORT = {"width": 1500, "height": 1000}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        if ci_is_set():
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright gives every launch a fresh, temporary --user-data-dir.
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp("browser")) as running:
+        yield running
+
+
+@pytest.fixture
+def page(chromium, server):
+    """A page of a fresh browser context; fails the test on any script error or dialog."""
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
+    )
+    page.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    yield page
+    context.close()
+    assert problems == []
+
+
+def screenshot(page, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    if keep := os.environ.get("SCAFFOLD_SCREENSHOTS"):
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
+
+
+def download(page, button_name: str, tmp_path: Path) -> Path:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button_name).click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    return saved
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    with zipfile.ZipFile(archive) as opened:
+        (top,) = {Path(name).parts[0] for name in opened.namelist()}
+        opened.extractall(into)
+        for info in opened.infolist():  # zipfile drops the modes; restore them as unzip does
+            if mode := info.external_attr >> 16:
+                (into / info.filename).chmod(mode & 0o777)
+    return into / top
+
+
+def test_answer_see_the_recommendation_change_preview_download_and_run(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/")
+    winner = page.locator("#recommendation .winner")
+    expect(winner).to_have_text("Flask")
+    expect(page.locator("#recommendation .trade-offs")).to_contain_text("Prescribed conventions")
+    screenshot(page, tmp_path, "serve-defaults")
+
+    page.get_by_label("Large or enterprise-scale application").check()
+    page.get_by_label("Complex: many models, roles and workflows").check()
+    page.get_by_label("Yes, ORM, admin and accounts built in").check()
+    expect(winner).to_have_text("Django")
+    expect(page.locator("#recommendation")).to_contain_text("Runner-up")
+    page.get_by_label("Project name").fill("shop")
+    expect(page.locator("#files .summary")).to_contain_text("unpacks into shop/")
+    assert "size=large" in page.url and "builtins=yes" in page.url and "name=shop" in page.url
+
+    page.locator("#files a[data-path='shop/settings.py']").click()
+    viewer = page.locator("#viewer")
+    expect(viewer.locator("h3")).to_have_text("shop/settings.py")
+    expect(viewer.locator("code")).to_contain_text("DJANGO_SECRET_KEY")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, tmp_path, "serve")
+
+    archive = download(page, "Download zip", tmp_path)
+    assert archive.name == "shop.zip"
+    project = unpack(archive, tmp_path / "unpacked")
+    assert project.name == "shop" and (project / "manage.py").is_file()
+    assert not (project / ".env").exists()
+    env = project_env(install_project(project))
+    run_in(project, "pytest -q -p no:cacheprovider", env)
+
+
+def test_the_shared_url_restores_every_answer(page, server):
+    from playwright.sync_api import expect
+
+    page.goto(
+        f"{server.url}/?size=prototype&api_docs=yes&framework=fastapi&database=none&name=api1"
+    )
+    expect(page.get_by_label("Prototype or proof of concept")).to_be_checked()
+    expect(page.get_by_label("Yes, validated requests and interactive docs")).to_be_checked()
+    expect(page.locator("input[name=framework][value=fastapi]")).to_be_checked()
+    expect(page.get_by_label("Project name")).to_have_value("api1")
+    expect(page.locator("#field-database")).to_have_value("none")
+    # Accounts need a database: the field says so and is left out of the answers.
+    auth = page.locator("[data-field=auth]")
+    expect(auth.locator("input").first).to_be_disabled()
+    expect(auth.locator(".condition")).to_be_visible()
+    expect(page.locator("#share-link")).to_contain_text("database=none")
+
+
+def test_keyboard_only_with_visible_focus(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the project options"
+    page.locator("input[name=size][value=small]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Medium-sized application")).to_be_checked()
+    outline = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert outline[0] == "solid" and outline[1] >= 2, outline
+    page.wait_for_url("**size=medium**")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Download zip":
+            break
+    else:
+        pytest.fail("the download button cannot be reached with Tab")
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename == "demo.zip"
+    screenshot(page, tmp_path, "serve-keyboard")
+
+
+def test_without_javascript_the_form_still_updates_and_downloads(chromium, server, tmp_path):
+    context = chromium.new_context(
+        viewport=VIEWPORT, accept_downloads=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/?size=large&builtins=yes")
+        assert page.locator("#recommendation .winner").text_content() == "Django"
+        page.locator("input[name=framework][value=flask]").check()
+        page.get_by_role("button", name="Update the recommendation and preview").click()
+        page.wait_for_url("**framework=flask**")
+        assert "You chose Flask" in page.locator("#recommendation").text_content()
+        page.locator("#files a[data-path='README.md']").click()
+        page.wait_for_url("**file=README.md**")
+        assert page.locator("#viewer h3").text_content() == "README.md"
+        screenshot(page, tmp_path, "serve-no-javascript")
+        archive = download(page, "Download zip", tmp_path)
+        with zipfile.ZipFile(archive) as opened:
+            assert "demo/demo/views.py" in opened.namelist()  # Flask's blueprint module
+    finally:
+        context.close()
+
+
+def test_hostile_answers_show_as_text_and_never_run(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(
+        f"{server.url}/?description=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+        "&%3Cscript%3Ealert(2)%3C%2Fscript%3E=1"
+    )
+    expect(page.locator("#problems")).to_contain_text(
+        "unknown question '<script>alert(2)</script>'"
+    )
+    expect(page.locator("#field-description")).to_have_value("<img src=x onerror=alert(1)>")
+    page.locator("#field-description").fill("<svg onload=alert(3)>")
+    expect(page.locator("#problems")).to_contain_text("unknown question")
+    page.wait_for_timeout(800)  # a dialog, if one could open, would have opened by now
+    assert page.locator("img[src=x], svg[onload]").count() == 0
+
+
+CONTRAST = """
+(selectors) => {
+  const luminance = (color) => {
+    const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const color = getComputedStyle(node).backgroundColor;
+      if (!color.startsWith("rgba(0, 0, 0, 0)") && color !== "transparent") return color;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  return selectors.filter((selector) => document.querySelector(selector)).map((selector) => {
+    const element = document.querySelector(selector);
+    const [a, b] = [luminance(getComputedStyle(element).color), luminance(background(element))];
+    return [selector, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_labels_and_contrast(chromium, server, scheme):
+    context = chromium.new_context(viewport=VIEWPORT, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        selectors = [
+            "legend", ".help", "label.option", "button.primary", "#share-link", ".note",
+            "#recommendation .winner", "#problems li", ".tree a", ".size", "#viewer code",
+            "footer p",
+        ]  # fmt: skip
+        measured = {}
+        for address in ["/?file=README.md&database=none", "/?size=huge"]:
+            page.goto(f"{server.url}{address}")
+            unlabelled = page.evaluate(
+                "[...document.querySelectorAll('input, select')]"
+                ".filter((e) => e.labels.length === 0).map((e) => e.name)"
+            )
+            assert unlabelled == []
+            assert page.locator("fieldset:not(:has(> legend))").count() == 0
+            measured.update(dict(page.evaluate(CONTRAST, selectors)))
+        assert sorted(measured) == sorted(selectors)
+        for selector, ratio in measured.items():
+            assert ratio >= 4.5, f"{scheme}: {selector} has contrast {ratio:.2f}"
+    finally:
+        context.close()
