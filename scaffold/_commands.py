@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, Answers
-from scaffold.errors import InstallError, InvalidAnswersError
+from scaffold.errors import InstallError, InvalidAnswersError, UsageError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value
 from scaffold.recommender import Recommendation, recommend
@@ -96,21 +97,31 @@ def new_command(args: argparse.Namespace) -> int:
     from scaffold.project import check_destination
 
     # Everything already known is checked before the first question.
+    name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
     data = answers.gather(args.data_file, args.data)
     option_keys = options.option_keys()
     criteria_given, value_problems = answers.parse_criteria(data)
     problems = answers.unknown_keys(data, answers.criteria_keys() + option_keys) + value_problems
     option_data = {key: value for key, value in data.items() if key in option_keys}
+    option_given: dict[str, Value] = {}
     try:
-        option_given = options.check_given(args.name, option_data)
+        option_given = options.check_given(name, option_data)
     except InvalidAnswersError as error:
         problems += error.problems
+    except UsageError as error:
+        if args.name != ".":
+            raise
+        raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
     if args.framework and (conflict := options.conflict(args.framework, option_given)):
         problems.append(conflict)
     if problems:
         raise InvalidAnswersError(problems)
-    output_dir = Path(args.output_dir)
-    check_destination(output_dir / args.name, force=args.force)
+    check_destination(
+        output_dir / name,
+        force=args.force,
+        parents=args.parents,
+        framework=Framework(args.framework) if args.framework else None,
+    )
     if args.install or args.check:
         from scaffold.install import choose_installer
 
@@ -127,13 +138,25 @@ def new_command(args: argparse.Namespace) -> int:
         Framework(args.framework) if args.framework else _choose(criteria_given, option_given, ask)
     )
     customise = ask is not None and _prompts().confirm("Customize project options?", default=False)
-    resolved = options.resolve(
-        framework.value, args.name, option_given, ask=ask if customise else None
-    )
-    request = _request(args, framework, resolved, output_dir)
+    resolved = options.resolve(framework.value, name, option_given, ask=ask if customise else None)
+    request = _request(args, name, framework, resolved, output_dir)
     if args.pretend:
         return _pretend(request)
     return _create(args, request)
+
+
+def _name_and_parent(name: str, output_dir: Path) -> tuple[str, Path]:
+    """NAME and the directory that holds it; NAME '.' is the output directory itself.
+
+    For '.', the project takes the directory's own name and the directory stays
+    what it is (the shell that runs scaffold may be sitting in it).
+    """
+    if name != ".":
+        return name, output_dir
+    directory = output_dir.resolve()
+    if not directory.name:
+        raise UsageError(f"NAME '.' needs a directory with a name, not {directory}; pass a NAME")
+    return directory.name, directory.parent
 
 
 def _prompts() -> ModuleType:
@@ -173,28 +196,38 @@ def _print_summary(recommendation: Recommendation) -> None:
 
 
 def _request(
-    args: argparse.Namespace, framework: Framework, resolved: Mapping[str, Value], output_dir: Path
+    args: argparse.Namespace,
+    name: str,
+    framework: Framework,
+    resolved: Mapping[str, Value],
+    output_dir: Path,
 ) -> ProjectRequest:
     from scaffold.project import ProjectRequest
 
     return ProjectRequest(
-        name=args.name,
+        name=name,
         framework=framework,
         options=dict(resolved),
         output_dir=output_dir,
         force=args.force,
         git=not args.no_git,
         keep_on_failure=args.keep_on_failure,
+        parents=args.parents,
     )
 
 
 def _pretend(request: ProjectRequest) -> int:
     from scaffold.project import preview
 
-    files = preview(request)
-    print(f"Would create {request.target} with {len(files)} files (nothing was written):")
-    for name in files:
-        print(f"  {name}")
+    plan = preview(request)
+    counts = Counter(entry.status.value for entry in plan.entries)
+    summary = ", ".join(f"{count} {status}" for status, count in counts.items())
+    print(f"Would write {len(plan.entries)} files into {request.target} ({summary}):")
+    for entry in plan.entries:
+        reason = f" ({entry.reason})" if entry.reason else ""
+        print(f"  {entry.status.value:<9} {entry.path}{reason}")
+    plan.check(request.target)
+    print("Nothing was written (--pretend).")
     return 0
 
 
