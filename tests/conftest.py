@@ -108,6 +108,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def failing_git_env(tmp_path: Path, hook: str) -> dict[str, str]:
+    """The test environment with git running ``hook`` before every commit (a shell snippet)."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "pre-commit").write_text(f"#!/bin/sh\n{hook}\n")
+    (hooks / "pre-commit").chmod(0o755)
+    return clean_env(
+        GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="core.hooksPath", GIT_CONFIG_VALUE_0=str(hooks)
+    )
+
+
 @contextlib.contextmanager
 def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
     """A real file system of ``size`` mounted at ``mount_point`` for the block (needs root)."""

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import (
     clean_env,
+    failing_git_env,
     git_available,
     scaffold_command,
     snapshot,
@@ -480,17 +481,6 @@ def test_a_signal_at_a_prompt_exits_128_plus_n_and_writes_nothing(workdir, tmp_p
 
 
 # ------------------------------------------------------------ git failing, full disks
-
-
-def failing_git_env(tmp_path: Path, hook: str) -> dict[str, str]:
-    """git configured, through the environment, with a pre-commit hook running ``hook``."""
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    (hooks / "pre-commit").write_text(f"#!/bin/sh\n{hook}\n")
-    (hooks / "pre-commit").chmod(0o755)
-    return clean_env(
-        GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="core.hooksPath", GIT_CONFIG_VALUE_0=str(hooks)
-    )
 
 
 @pytest.mark.skipif(not git_available(), reason="git is not installed")

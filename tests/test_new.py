@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import clean_env, git_available, run_scaffold, snapshot, staging_left, tmpfs
+from conftest import (
+    clean_env,
+    failing_git_env,
+    git_available,
+    run_scaffold,
+    snapshot,
+    staging_left,
+    tmpfs,
+)
 from scaffold.frameworks import FRAMEWORKS, Framework
 
 
@@ -446,3 +454,75 @@ def test_nothing_is_written_to_the_cwd_when_output_dir_is_elsewhere(workdir, tmp
     assert result.returncode == 0
     assert list(workdir.iterdir()) == []
     assert [path.name for path in elsewhere.iterdir()] == ["shop"]
+
+
+def test_new_dot_generates_into_the_current_empty_directory(workdir):
+    here = workdir / "my-shop"
+    here.mkdir()
+    inode = here.stat().st_ino
+    # A user's shell sitting in the directory while scaffold runs.
+    shell = subprocess.Popen(
+        ["sh"], cwd=here, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    result = run_scaffold(["new", ".", "-y"], here)
+    listing, _ = shell.communicate("ls -A\n", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert here.stat().st_ino == inode  # the same directory, not a replacement
+    assert "pyproject.toml" in listing.split() and ".env" in listing.split()
+    metadata = tomllib.loads((here / "pyproject.toml").read_text())["project"]
+    assert metadata["name"] == "my-shop"
+    assert (here / "my_shop" / "__init__.py").is_file()
+    assert sorted(path.name for path in workdir.iterdir()) == ["my-shop"]
+    assert staging_left(workdir) == []
+    if git_available():
+        log = subprocess.run(["git", "log", "--oneline"], cwd=here, capture_output=True, text=True)
+        assert "Initial commit from scaffold" in log.stdout
+
+
+def test_new_dot_refuses_a_non_empty_directory_unless_forced(workdir):
+    (workdir / "notes.txt").write_text("mine")
+    result = run_scaffold(["new", ".", "-y"], workdir)
+    assert result.returncode == 1
+    assert "already exists and is not empty" in result.stderr and "--force" in result.stderr
+    assert [path.name for path in workdir.iterdir()] == ["notes.txt"]
+    result = run_scaffold(["new", ".", "-y", "--force", "--no-git"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "notes.txt").read_text() == "mine"
+    assert (workdir / "work" / "__init__.py").is_file()  # the directory is called "work"
+
+
+def test_new_dot_in_a_directory_whose_name_cannot_name_a_project(workdir):
+    here = workdir / "café"
+    here.mkdir()
+    result = run_scaffold(["new", ".", "-y"], here)
+    assert result.returncode == 2
+    assert "'café' is not a valid package name" in result.stderr
+    assert "NAME '.' takes the name of" in result.stderr
+    assert list(here.iterdir()) == []
+
+
+def test_a_missing_output_dir_is_created_only_with_parents(workdir):
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c"], workdir)
+    assert result.returncode == 1
+    assert "--output-dir a/b/c does not exist; create it first, or pass --parents" in result.stderr
+    assert list(workdir.iterdir()) == []
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c", "--parents"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "a" / "b" / "c" / "shop" / "pyproject.toml").is_file()
+    assert "cd a/b/c/shop" in result.stdout
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_parents_made_for_a_run_that_fails_are_removed_again(workdir, tmp_path):
+    (workdir / "a").mkdir()
+    env = failing_git_env(tmp_path, "exit 1")
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c", "--parents"], workdir, env=env)
+    assert result.returncode == 1
+    assert snapshot(workdir) == {"a": "directory"}  # a/ was there before; b/ and c/ are gone
+
+
+def test_parents_cannot_go_through_a_file(workdir):
+    (workdir / "a").write_text("a file")
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b", "--parents"], workdir)
+    assert result.returncode == 1
+    assert "--output-dir a is a file, not a directory" in result.stderr
