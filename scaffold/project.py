@@ -328,9 +328,9 @@ def _claim(request: ProjectRequest) -> Iterator[Path]:
             _discard(staging, None)
     except BaseException as error:
         with interrupts.deferred():
-            kept = staging is not None and (
-                request.keep_on_failure or isinstance(error, PartialOutputKept)
-            )
+            # An interruption is no failure to debug: it cleans up even with --keep-on-failure.
+            wanted = request.keep_on_failure and not isinstance(error, KeyboardInterrupt)
+            kept = staging is not None and (wanted or isinstance(error, PartialOutputKept))
             if not kept:
                 _discard(staging, target if created and lock is not None else None)
                 for parent in reversed(created_parents):

@@ -143,6 +143,8 @@ def snapshot(root: Path) -> dict[str, str]:
                 entries[relative] = f"link to {path.readlink()}"
             elif path.is_dir():
                 entries[relative] = "directory"
+            elif not path.is_file():
+                entries[relative] = "special file"
             else:
                 entries[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     return entries

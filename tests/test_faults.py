@@ -104,6 +104,13 @@ def test_ctrl_c_while_generating(here, monkeypatch, capsys, target, replacement)
     assert_untouched(here)
 
 
+def test_an_interruption_cleans_up_even_with_keep_on_failure(here, monkeypatch, capsys):
+    monkeypatch.setattr(project, "render", render_then(KeyboardInterrupt()))
+    assert _cli.main(["new", "shop", "-y", "--keep-on-failure"]) == 130
+    assert "kept in" not in capsys.readouterr().err
+    assert_untouched(here)
+
+
 def test_ctrl_c_while_generating_into_an_existing_directory_keeps_everything(here, monkeypatch):
     target = here / "shop"
     target.mkdir()

@@ -159,6 +159,21 @@ def test_control_characters_in_one_line_answers_are_refused(workdir, text):
     assert [path.name for path in workdir.iterdir()] == ["answers.json"]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [[b"svc", b"-d", b"description=caf\xe9"], [b"caf\xe9"]],
+    ids=["description", "NAME"],
+)
+def test_bytes_that_are_not_utf8_are_refused_before_anything_runs(workdir, args):
+    # A terminal set to Latin-1 sends "café" as b"caf\xe9"; Python keeps it as a surrogate.
+    command = [*map(str.encode, scaffold_command()), b"new", *args, b"-y"]
+    result = subprocess.run(command, cwd=workdir, env=clean_env(), capture_output=True, check=False)
+    assert result.returncode == 2
+    assert b"not valid UTF-8 text; set the terminal to UTF-8" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert list(workdir.iterdir()) == []
+
+
 def test_overlong_description_is_refused(workdir):
     result = run_scaffold(["new", "svc", "-y", "-d", "description=" + "x" * 1001], workdir)
     assert result.returncode == 2 and "under 1000 characters" in result.stderr

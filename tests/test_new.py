@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import subprocess
@@ -248,10 +249,12 @@ def test_every_clash_is_listed_before_anything_moves(workdir):
     (target / "tests").write_text("a file where a directory goes")
     (target / "README.md").write_text("mine, not in git")
     (target / "notes.txt").write_text("mine")
+    os.mkfifo(target / "LICENSE")
     before = snapshot(workdir)
     result = run_scaffold(["new", "shop", "-y", "--force", "--framework", "flask"], workdir)
     assert result.returncode == 1
-    assert "because 3 paths are in the way" in result.stderr
+    assert "because 4 paths are in the way" in result.stderr
+    assert "shop/LICENSE: a special file (device, socket or pipe)" in result.stderr
     assert "shop/pyproject.toml: a directory where the project writes a file" in result.stderr
     assert "shop/tests: a file where the project needs a directory" in result.stderr
     assert "shop/README.md: differs" in result.stderr
@@ -526,3 +529,23 @@ def test_parents_cannot_go_through_a_file(workdir):
     result = run_scaffold(["new", "shop", "-y", "-o", "a/b", "--parents"], workdir)
     assert result.returncode == 1
     assert "--output-dir a is a file, not a directory" in result.stderr
+
+
+def test_a_target_another_run_holds_is_refused_and_left_alone(workdir):
+    """The lock a run holds on its target, taken here by the test process itself."""
+    import fcntl
+
+    target = workdir / "shop"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    before = snapshot(workdir)
+    descriptor = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        result = run_scaffold(["new", "shop", "-y", "--force"], workdir)
+    finally:
+        os.close(descriptor)
+    assert result.returncode == 1
+    assert "another scaffold run is writing into shop; wait for it" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(workdir) == before
