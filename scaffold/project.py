@@ -177,7 +177,9 @@ def _check_target(target: Path, *, force: bool, framework: Framework | None) -> 
         )
     if not stat.S_ISDIR(mode):
         raise DestinationError(f"{target} exists and is a file; choose another NAME or remove it")
-    if any(not is_staging(entry.name) for entry in os.scandir(target)) and not force:
+    with os.scandir(target) as entries:
+        occupied = any(not is_staging(entry.name) for entry in entries)
+    if occupied and not force:
         raise DestinationError(
             f"{target} already exists and is not empty; choose another NAME, or pass --force "
             "to add the project to it (your other files are kept)"
@@ -186,7 +188,7 @@ def _check_target(target: Path, *, force: bool, framework: Framework | None) -> 
         _check_framework(target, framework)
 
 
-def recorded_framework(directory: Path) -> str | None:
+def _recorded_framework(directory: Path) -> str | None:
     """The framework named in the directory's answers file, if it has a readable one."""
     from scaffold.answers import read_mapping
 
@@ -205,7 +207,7 @@ def recorded_framework(directory: Path) -> str | None:
 
 def _check_framework(target: Path, framework: Framework) -> None:
     """Refuse to add a project of another framework on top of an existing one."""
-    recorded = recorded_framework(target)
+    recorded = _recorded_framework(target)
     if recorded is not None and recorded != framework.value:
         labels = {info.framework.value: info.label for info in FRAMEWORKS.values()}
         raise DestinationError(
