@@ -7,16 +7,24 @@ Only the standard library is imported here, so ``scaffold --help`` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from typing import NoReturn
 
-from scaffold import __version__
-from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, ScaffoldError, UsageError
+from scaffold import __version__, interrupts
+from scaffold.errors import (
+    EXIT_FAILURE,
+    InputEndedError,
+    Interrupted,
+    ScaffoldError,
+    UsageError,
+)
 
 FRAMEWORK_NAMES = ("django", "flask", "fastapi")
 INSTALLER_NAMES = ("auto", "uv", "pip")
@@ -35,7 +43,8 @@ examples:
   scaffold serve --open                the same in a web page, with a zip download
 
 exit codes: 0 success, 1 failure (files, environment, rendering, install),
-2 bad command line (options, NAME, --data), 130 interrupted (Ctrl-C)."""
+2 bad command line (options, NAME, --data), 128+N stopped by signal N
+(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
 
 NEW_EPILOG = """\
 examples:
@@ -44,6 +53,7 @@ examples:
   scaffold new shop -y -d size=large -d builtins=yes -d database=postgresql
   scaffold new api --framework fastapi -y --check    render, install with uv, run tests
   scaffold new shop --data-file answers.yml --pretend
+  scaffold new .                                     into the current, empty directory
 
 Questions without a terminal (or with CI=true) take their defaults.
 Keys for --data: the criteria (see 'scaffold recommend --help') and the project
@@ -234,9 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    new.add_argument("name", metavar="NAME", help="project name; also the directory created")
+    new.add_argument(
+        "name",
+        metavar="NAME",
+        help="project name; also the directory created ('.': the current, empty directory)",
+    )
     new.add_argument(
         "-o", "--output-dir", default=".", metavar="DIR", help="parent directory (default: .)"
+    )
+    new.add_argument(
+        "--parents",
+        action="store_true",
+        help="create --output-dir and its missing parents (removed again if the run fails)",
     )
     new.add_argument(
         "--framework",
@@ -248,13 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument(
         "--force",
         action="store_true",
-        help="add to an existing non-empty directory; keeps other files and .env",
+        help="add to an existing non-empty directory: keeps your other files and .env, and "
+        "replaces a file only if git holds it unchanged",
     )
     files.add_argument(
         "--pretend",
         "--dry-run",
         action="store_true",
-        help="list the files that would be written; write nothing",
+        help="list each file as create, overwrite, identical or kept; write nothing",
     )
     files.add_argument("--no-git", action="store_true", help="do not create a git repository")
     files.add_argument(
@@ -311,38 +331,85 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run scaffold; return the exit code. The one place errors become messages."""
+    _reopen_closed_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
-    try:
-        parser = build_parser()
-        if not arguments:
-            parser.print_help()
-            return 0
-        args = parser.parse_args(arguments)
-        code: int = args.command(args)
+    with interrupts.signals_interrupt():
+        try:
+            try:
+                parser = build_parser()
+                if not arguments:
+                    parser.print_help()
+                    return 0
+                args = parser.parse_args(arguments)
+                code: int = args.command(args)
+            finally:
+                interrupts.stop_interrupting()  # a signal now would only cut the report short
+        except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM / SIGHUP (see interrupts.py)
+            stop = error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
+            _say(f"\nscaffold: interrupted ({signal.Signals(stop.signal_number).name})")
+            return stop.exit_code
+        except BrokenPipeError:
+            # The reader went away (`scaffold frameworks | head`); say nothing more to it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_FAILURE
+        except EOFError as error:
+            ended = InputEndedError(
+                "input ended (Ctrl-D or a closed stdin) before every question was answered; "
+                "answer them, or pass --defaults, --data or --data-file"
+            )
+            return _report(ended, debug, cause=error)
+        except ScaffoldError as error:
+            return _report(error, debug)
+        except OSError as error:
+            # The environment failed us (permissions, a full disk, a vanished file): not a bug.
+            if debug:
+                traceback.print_exc()
+            where = f": {error.filename}" if error.filename else ""
+            _say(f"scaffold: error: {error.strerror or error}{where}")
+            return EXIT_FAILURE
         return code
-    except KeyboardInterrupt:
-        print("\nscaffold: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`scaffold frameworks | head`); say nothing more to it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
-    except ScaffoldError as error:
-        if debug:
-            traceback.print_exc()
-        if error.details:
-            print(error.details, file=sys.stderr)
-        message = " ".join(str(error).splitlines())
-        print(f"scaffold: error: {message}", file=sys.stderr)
-        return error.exit_code
-    except OSError as error:
-        # The environment failed us (permissions, a full disk, a vanished file): not a bug.
-        if debug:
-            traceback.print_exc()
-        where = f": {error.filename}" if error.filename else ""
-        print(f"scaffold: error: {error.strerror or error}{where}", file=sys.stderr)
-        return EXIT_FAILURE
+
+
+def _report(error: ScaffoldError, debug: bool, cause: BaseException | None = None) -> int:
+    """Print ``error`` as one line (after its details, and the traceback with --debug)."""
+    if debug:
+        traceback.print_exception(cause or error)
+    if error.details:
+        _say(error.details)
+    message = " ".join(str(error).splitlines())
+    _say(f"scaffold: error: {message}")
+    return error.exit_code
+
+
+def _say(message: str) -> None:
+    """Write to stderr, if it can still be written to (a terminal may have hung up)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(message, file=sys.stderr, flush=True)
+
+
+def _reopen_closed_streams() -> None:
+    """Put /dev/null on a closed stdin, stdout or stderr (``<&-``, ``>&-``, ``2>&-``).
+
+    Python leaves ``sys.stdin`` and friends as None then, and the next file
+    opened would take the free descriptor, so a child process would read or
+    write it as if it were the terminal. /dev/null is what a closed stream means:
+    no input (so no prompts) and output nobody reads.
+    """
+    for descriptor, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(descriptor)
+        except OSError:  # closed: /dev/null takes its place for this process and its children
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+            stream = open(descriptor, mode, encoding="utf-8", closefd=False)  # noqa: SIM115
+        else:  # the descriptor was reused by another file: leave it alone
+            stream = open(os.devnull, mode, encoding="utf-8")  # noqa: SIM115, PTH123
+        setattr(sys, name, stream)
 
 
 def run() -> NoReturn:

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY, Answers
-from scaffold.errors import InstallError
+from scaffold.errors import InstallError, InvalidAnswersError, UsageError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
@@ -106,29 +107,42 @@ def new_command(args: argparse.Namespace) -> int:
     from scaffold.project import check_destination
 
     # Everything already known is checked before the first question.
+    name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
     data = answers.gather(args.data_file, args.data)
-    criteria_given, option_given = answers.check_project(args.name, data, args.framework)
+    try:
+        criteria_given, option_given = answers.check_project(name, data, args.framework)
+    except UsageError as error:
+        if args.name != "." or isinstance(error, InvalidAnswersError):
+            raise
+        raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
-    output_dir = Path(args.output_dir)
-    check_destination(output_dir / args.name, force=args.force)
+    check_destination(
+        output_dir / name,
+        force=args.force,
+        parents=args.parents,
+        framework=Framework(args.framework) if args.framework else None,
+    )
     if args.install or args.check:
         from scaffold.install import choose_installer
 
         choose_installer(installer)  # refuse --installer uv without uv, before any work
 
     if _interactive(args):
-        framework, resolved = _ask_everything(args, criteria_given, option_given)
+        framework, resolved = _ask_everything(args, name, criteria_given, option_given)
     else:
-        framework, resolved = _take_defaults(args, criteria_given, option_given)
-    request = _request(args, framework, resolved, output_dir)
+        framework, resolved = _take_defaults(args, name, criteria_given, option_given)
+    request = _request(args, name, framework, resolved, output_dir)
     if args.pretend:
         return _pretend(request)
     return _create(args, request, installer)
 
 
 def _take_defaults(
-    args: argparse.Namespace, criteria_given: Mapping[str, str], option_given: Mapping[str, Value]
+    args: argparse.Namespace,
+    name: str,
+    criteria_given: Mapping[str, str],
+    option_given: Mapping[str, Value],
 ) -> tuple[Framework, dict[str, Value]]:
     """No prompts: the framework and options from the answers given and the defaults.
 
@@ -142,7 +156,7 @@ def _take_defaults(
     else:
         recommendation = recommend(Answers(criteria_given))
         framework = recommendation.framework
-    resolved = options.resolve(framework.value, args.name, option_given)
+    resolved = options.resolve(framework.value, name, option_given)
     unanswered = [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
     _say_defaults_used(args, unanswered + [key for key in resolved if key not in option_given])
     if recommendation is not None:
@@ -153,7 +167,10 @@ def _take_defaults(
 
 
 def _ask_everything(
-    args: argparse.Namespace, criteria_given: Mapping[str, str], option_given: Mapping[str, Value]
+    args: argparse.Namespace,
+    name: str,
+    criteria_given: Mapping[str, str],
+    option_given: Mapping[str, Value],
 ) -> tuple[Framework, dict[str, Value]]:
     """At a terminal: the questionnaire, the framework, the options, then the summary."""
     from scaffold import options
@@ -171,8 +188,8 @@ def _ask_everything(
         print()
         framework = _pick(recommendation, option_given)
     ask = prompts.ask if prompts.confirm("Customize project options?", default=False) else None
-    resolved = options.resolve(framework.value, args.name, option_given, ask=ask)
-    return _review(args.name, criteria, framework, resolved, option_given)
+    resolved = options.resolve(framework.value, name, option_given, ask=ask)
+    return _review(name, criteria, framework, resolved, option_given)
 
 
 def _installer(args: argparse.Namespace) -> Installer:
@@ -191,6 +208,20 @@ def _installer(args: argparse.Namespace) -> Installer:
     raise config.problem(
         f"installer={format_value(personal)} is not one of: {', '.join(INSTALLERS)}"
     )
+
+
+def _name_and_parent(name: str, output_dir: Path) -> tuple[str, Path]:
+    """NAME and the directory that holds it; NAME '.' is the output directory itself.
+
+    For '.', the project takes the directory's own name and the directory stays
+    what it is (the shell that runs scaffold may be sitting in it).
+    """
+    if name != ".":
+        return name, output_dir
+    directory = output_dir.resolve()
+    if not directory.name:
+        raise UsageError(f"NAME '.' needs a directory with a name, not {directory}; pass a NAME")
+    return directory.name, directory.parent
 
 
 def _prompts() -> ModuleType:
@@ -296,28 +327,38 @@ def _replay(previous: Mapping[str, Value], changed: str, ask: Asker) -> Asker:
 
 
 def _request(
-    args: argparse.Namespace, framework: Framework, resolved: Mapping[str, Value], output_dir: Path
+    args: argparse.Namespace,
+    name: str,
+    framework: Framework,
+    resolved: Mapping[str, Value],
+    output_dir: Path,
 ) -> ProjectRequest:
     from scaffold.project import ProjectRequest
 
     return ProjectRequest(
-        name=args.name,
+        name=name,
         framework=framework,
         options=dict(resolved),
         output_dir=output_dir,
         force=args.force,
         git=not args.no_git,
         keep_on_failure=args.keep_on_failure,
+        parents=args.parents,
     )
 
 
 def _pretend(request: ProjectRequest) -> int:
     from scaffold.project import preview
 
-    files = preview(request)
-    print(f"Would create {request.target} with {len(files)} files (nothing was written):")
-    for name in files:
-        print(f"  {name}")
+    plan = preview(request)
+    counts = Counter(entry.status.value for entry in plan.entries)
+    summary = ", ".join(f"{count} {status}" for status, count in counts.items())
+    print(f"Would write {len(plan.entries)} files into {request.target} ({summary}):")
+    for entry in plan.entries:
+        reason = f" ({entry.reason})" if entry.reason else ""
+        print(f"  {entry.status.value:<9} {entry.path}{reason}")
+    plan.check(request.target)
+    print("Nothing was written (--pretend).")
     return 0
 
 

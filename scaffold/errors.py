@@ -8,7 +8,6 @@ from __future__ import annotations
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
-EXIT_INTERRUPTED = 130
 
 
 class ScaffoldError(Exception):
@@ -53,6 +52,18 @@ class DestinationError(ScaffoldError, OSError):
     """The target directory cannot be used: it exists, is a file, or is not writable."""
 
 
+class TargetBusyError(DestinationError):
+    """Another scaffold run claimed the same target first; this run wrote nothing."""
+
+
+class ClashError(DestinationError):
+    """``--force`` found files it must not replace; it stopped before moving anything."""
+
+
+class GitError(ScaffoldError):
+    """git failed to create the project's repository or its first commit; nothing was moved."""
+
+
 class PartialOutputKept(ScaffoldError):
     """Rendering failed and the partial output was kept for debugging (--keep-on-failure)."""
 
@@ -88,3 +99,21 @@ class BusyError(ScaffoldError):
 
 class ArchiveError(ScaffoldError):
     """A rendered file cannot be put in an archive safely (a link, or a path leaving the top)."""
+
+
+class InputEndedError(ScaffoldError):
+    """Input ended (Ctrl-D, or a closed stdin) while a question waited for its answer."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped scaffold; it cleans up exactly as for Ctrl-C.
+
+    A ``KeyboardInterrupt`` on purpose: every clean-up path already handles
+    Ctrl-C, and libraries that catch ``Exception`` let it through.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+        #: The status a shell reports for a process stopped by this signal.
+        self.exit_code = 128 + signal_number

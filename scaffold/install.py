@@ -4,7 +4,9 @@ uv is used when it can be found (on PATH, or the ``uv`` package from the
 ``scaffold[fast]`` extra): it creates the venv and installs several times
 faster than ``python -m venv`` + pip, which remain the fallback. Every command
 gets an argument list (never a shell string), its output is captured, and a
-failure reports the command and the tail of what it printed.
+failure reports the command and the tail of what it printed. An interruption
+(Ctrl-C, SIGTERM, SIGHUP) kills the running commands with everything they
+started, then removes the half-made ``.venv``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from scaffold import interrupts
 from scaffold.errors import InstallError, UsageError
 from scaffold.progress import Steps
 
@@ -120,38 +126,76 @@ def project_environment(project: Path) -> dict[str, str]:
     return env
 
 
-def _execute(command: Command, project: Path, env: dict[str, str]) -> str:
-    """Run one command in ``project`` and return its output; a failure raises with its tail."""
-    try:
-        result = subprocess.run(
-            command.argv,
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-    except OSError as error:
-        raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
-    if result.returncode != 0:
-        tail = "\n".join(result.stdout.rstrip().splitlines()[-TAIL_LINES:])
-        command_line = shlex.join(command.argv)
-        raise InstallError(
-            f"'{command_line}' failed with exit code {result.returncode} in {project}",
-            details=tail,
-        )
-    return result.stdout
+class _Children:
+    """The commands running now, each in its own process group.
+
+    On an interruption every group is killed and waited for before the
+    exception goes on, so no installer is still writing into ``.venv`` while
+    the clean-up removes it (pip starts build back-ends of its own).
+    """
+
+    def __init__(self) -> None:
+        self._running: set[subprocess.Popen[str]] = set()
+        self._lock = threading.Lock()
+
+    def execute(self, command: Command, project: Path, env: dict[str, str]) -> str:
+        """Run one command in ``project`` and return its output; a failure raises with its tail."""
+        try:
+            process = subprocess.Popen(
+                command.argv,
+                cwd=project,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+            )
+        except OSError as error:
+            raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
+        with self._lock:
+            self._running.add(process)
+        # Interrupted, the process stays listed, for stopped_on_interrupt to kill.
+        output, _ = process.communicate()
+        with self._lock:
+            self._running.discard(process)
+        if process.returncode != 0:
+            tail = "\n".join(output.rstrip().splitlines()[-TAIL_LINES:])
+            command_line = shlex.join(command.argv)
+            raise InstallError(
+                f"'{command_line}' failed with exit code {process.returncode} in {project}",
+                details=tail,
+            )
+        return output
+
+    @contextmanager
+    def stopped_on_interrupt(self) -> Iterator[_Children]:
+        """Kill every command still running when the block is interrupted."""
+        try:
+            yield self
+        except KeyboardInterrupt:
+            with interrupts.deferred():
+                self._kill_all()
+            raise
+
+    def _kill_all(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        for process in running:
+            process.wait()
 
 
 def run(commands: Sequence[Command], project: Path, steps: Steps) -> None:
     """Run each command in ``project`` as its own step, stopping at the first failure."""
     env = project_environment(project)
-    for command in commands:
-        with steps.step(command.title):
-            _execute(command, project, env)
+    with _Children().stopped_on_interrupt() as children:
+        for command in commands:
+            with steps.step(command.title):
+                children.execute(command, project, env)
 
 
 def run_together(commands: Sequence[Command], title: str, project: Path, steps: Steps) -> list[str]:
@@ -165,8 +209,12 @@ def run_together(commands: Sequence[Command], title: str, project: Path, steps: 
     from concurrent.futures import ThreadPoolExecutor
 
     env = project_environment(project)
-    with steps.step(title), ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        futures = [pool.submit(_execute, command, project, env) for command in commands]
+    with (
+        steps.step(title),
+        ThreadPoolExecutor(max_workers=len(commands)) as pool,
+        _Children().stopped_on_interrupt() as children,
+    ):
+        futures = [pool.submit(children.execute, command, project, env) for command in commands]
         # The first failure, in command order, is raised.
         return [future.result() for future in futures]
 
@@ -179,5 +227,6 @@ def install(project: Path, installer: Installer, steps: Steps) -> None:
         run(install_commands(project, installer), project, steps)
     except BaseException:
         if not existed:
-            shutil.rmtree(venv, ignore_errors=True)
+            with interrupts.deferred():
+                shutil.rmtree(venv, ignore_errors=True)
         raise

@@ -296,17 +296,30 @@ def git_identity() -> dict[str, str]:
 
 
 def check_name(project_name: str, *, derive_package: bool) -> None:
-    """Refuse a NAME that cannot name the project or, through the mapping, its package."""
+    """Refuse a NAME that cannot name the project or, through the mapping, its package.
+
+    A suggested replacement passes all of these rules, the package mapping included.
+    """
+    if problem := _name_problem(project_name, derive_package=derive_package):
+        valid = names.first_valid(
+            names.name_candidates(project_name),
+            lambda candidate: _name_problem(candidate, derive_package=True),
+        )
+        raise UsageError(names.with_hint(problem, valid))
+
+
+def _name_problem(project_name: str, *, derive_package: bool) -> str | None:
     options = {option.key: option for option in load_options()}
     if problem := names.project_name_problem(project_name):
-        raise UsageError(problem)
+        return problem
     context = {"project_name": project_name}
     if derive_package:
         derived = str(_default(options["package_name"], context))
-        if problem := names.package_problem(derived):
-            raise UsageError(f"NAME {project_name!r} gives the package name {derived!r}: {problem}")
+        if problem := names.package_problem(derived, suggest=False):
+            return f"NAME {project_name!r} gives the package name {derived!r}: {problem}"
     if problem := _rule_problem(options["project_name"], project_name, context):
-        raise UsageError(f"NAME {project_name!r}: {problem}")
+        return f"NAME {project_name!r}: {problem}"
+    return None
 
 
 def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Value]:

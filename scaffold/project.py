@@ -1,30 +1,63 @@
-"""Render a project with copier, safely: staged next to the target, then moved into place.
+"""Render a project with copier, safely: claim the target, stage inside it, then move into place.
 
-Nothing is written at the target until the whole project (files, ``.env``, git
-repository) is complete in a staging directory beside it. A failure or Ctrl-C
-before that point removes the staging directory and leaves the target as it
-was; ``--force`` into an existing directory keeps files the template does not
-produce and never replaces an existing ``.env``.
+The order of a run, and what each step guarantees:
+
+1. **Claim.** The target directory is created exclusively (``mkdir``) or, when
+   it exists, taken as it is; either way this run then holds an exclusive lock
+   on it for its whole duration. Of two runs racing for one target exactly one
+   gets it; the other stops with a one-line error and writes nothing.
+2. **Stage.** The project is rendered into a hidden staging directory inside
+   the target (same file system, so every later move is a rename), given its
+   ``.env`` and its git repository with the first commit. A failure, Ctrl-C,
+   SIGTERM or SIGHUP here removes the staging directory, and the target too
+   when this run created it.
+3. **Plan.** Every move is planned before the first one, and every clash is
+   found first: a file where a directory goes or the other way round, a
+   symbolic link anywhere on the way (never followed), another file system, a
+   file whose content differs and that git could not bring back. Any clash
+   stops the run with the list, before anything moves.
+4. **Move.** Each planned rename runs in turn; if one still fails, those done
+   are undone in reverse order. An existing ``.env`` is never replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from scaffold.errors import DestinationError, PartialOutputKept, ScaffoldError, TemplateError
+from scaffold import interrupts
+from scaffold.errors import (
+    ClashError,
+    DataFileError,
+    DestinationError,
+    GitError,
+    PartialOutputKept,
+    ScaffoldError,
+    TargetBusyError,
+    TemplateError,
+)
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import git_identity, templates_root
 from scaffold.progress import Steps
 from scaffold.questions import Value
 
 ENV_FILE = ".env"
+ANSWERS_FILE = ".copier-answers.yml"
+GIT_DIR = ".git"
 GIT_TIMEOUT = 120
+#: The staging directory inside the target: ``.scaffold-<random>.partial``.
+STAGING_PREFIX, STAGING_SUFFIX = ".scaffold-", ".partial"
+#: Files that ``--force`` replaces are set aside here until every move has worked.
+REPLACED_DIR = ".replaced"
 
 
 @dataclass(frozen=True)
@@ -39,6 +72,8 @@ class ProjectRequest:
     force: bool = False
     git: bool = True
     keep_on_failure: bool = False
+    #: Create ``output_dir`` and its missing parents (``--parents``).
+    parents: bool = False
 
     @property
     def target(self) -> Path:
@@ -60,19 +95,126 @@ class ProjectResult:
     notes: list[str] = field(default_factory=list)
 
 
-def check_destination(target: Path, *, force: bool) -> None:
-    """Refuse a target that cannot be used, before any question is asked."""
+class Status(StrEnum):
+    """What a run does, or would do, with one file of the project."""
+
+    CREATE = "create"
+    #: The existing file differs, but it is committed and unchanged: ``git checkout`` restores it.
+    OVERWRITE = "overwrite"
+    IDENTICAL = "identical"
+    #: An existing ``.env``: never replaced.
+    KEPT = "kept"
+    #: Something in the way that stops the run (see :attr:`Entry.reason`).
+    CLASH = "clash"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the plan: a path of the project and what happens to it."""
+
+    path: str
+    status: Status
+    reason: str = ""
+
+
+@dataclass
+class Plan:
+    """Every move of staged files into the target, worked out before the first one."""
+
+    entries: list[Entry] = field(default_factory=list)
+    #: Paths (files or whole directories) to rename from the staging directory into the target.
+    moves: list[Path] = field(default_factory=list)
+    #: The subset of ``moves`` that replace an existing file.
+    replaces: set[Path] = field(default_factory=set)
+
+    @property
+    def clashes(self) -> list[Entry]:
+        """The entries that stop the run."""
+        return [entry for entry in self.entries if entry.status is Status.CLASH]
+
+    def check(self, target: Path) -> None:
+        """Refuse the whole plan, listing every clash, when there is any."""
+        if clashes := self.clashes:
+            listed = "; ".join(f"{target / entry.path}: {entry.reason}" for entry in clashes)
+            raise ClashError(
+                f"stopped before writing anything in {target}, because {len(clashes)} "
+                f"{'path is' if len(clashes) == 1 else 'paths are'} in the way: {listed}"
+            )
+
+
+def is_staging(name: str) -> bool:
+    """True for the name of a staging directory (this run's, or one a killed run left)."""
+    return name.startswith(STAGING_PREFIX) and name.endswith(STAGING_SUFFIX)
+
+
+def check_destination(
+    target: Path, *, force: bool, parents: bool = False, framework: Framework | None = None
+) -> None:
+    """Refuse a target that cannot be used, before any question is asked.
+
+    The same checks run again once the target is claimed, when they are final.
+    """
     parent = target.parent
-    if parent.exists() and not parent.is_dir():
-        raise DestinationError(f"--output-dir {parent} is a file, not a directory")
-    if not parent.exists():
-        raise DestinationError(f"--output-dir {parent} does not exist; create it first")
-    if target.exists() and not target.is_dir():
+    existing = next((path for path in (parent, *parent.parents) if path.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise DestinationError(f"--output-dir {existing} is a file, not a directory")
+    if not parent.exists() and not parents:
+        raise DestinationError(
+            f"--output-dir {parent} does not exist; create it first, or pass --parents"
+        )
+    _check_target(target, force=force, framework=framework)
+
+
+def _check_target(target: Path, *, force: bool, framework: Framework | None) -> None:
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise DestinationError(
+            f"{target} is a symbolic link; scaffold writes only into a real directory "
+            "(give the directory it points to, or remove the link)"
+        )
+    if not stat.S_ISDIR(mode):
         raise DestinationError(f"{target} exists and is a file; choose another NAME or remove it")
-    if target.is_dir() and any(target.iterdir()) and not force:
+    with os.scandir(target) as entries:
+        occupied = any(not is_staging(entry.name) for entry in entries)
+    if occupied and not force:
         raise DestinationError(
             f"{target} already exists and is not empty; choose another NAME, or pass --force "
             "to add the project to it (your other files are kept)"
+        )
+    if force and framework is not None:
+        _check_framework(target, framework)
+
+
+def _recorded_framework(directory: Path) -> str | None:
+    """The framework named in the directory's answers file, if it has a readable one."""
+    from scaffold.answers import read_mapping
+
+    path = directory / ANSWERS_FILE
+    if not path.is_file() or path.is_symlink():
+        return None  # none, or a link: the plan refuses links anyway
+    try:
+        recorded = read_mapping(path, str(path)).get("framework")
+    except DataFileError as error:
+        raise DestinationError(
+            f"cannot tell which framework {directory} was made for ({error}); "
+            f"fix or remove {ANSWERS_FILE}"
+        ) from error
+    return str(recorded) if recorded is not None else None
+
+
+def _check_framework(target: Path, framework: Framework) -> None:
+    """Refuse to add a project of another framework on top of an existing one."""
+    recorded = _recorded_framework(target)
+    if recorded is not None and recorded != framework.value:
+        labels = {info.framework.value: info.label for info in FRAMEWORKS.values()}
+        raise DestinationError(
+            f"{target} holds a {labels.get(recorded, recorded)} project (its {ANSWERS_FILE} "
+            f"says framework: {recorded}); --force would mix {FRAMEWORKS[framework].label} "
+            "files into it. Change an existing project with 'scaffold update' inside it, "
+            "or generate into a fresh directory"
         )
 
 
@@ -104,53 +246,171 @@ def list_files(root: Path) -> list[str]:
     return sorted(
         str(path.relative_to(root))
         for path in root.rglob("*")
-        if not path.is_dir() and ".git" not in path.relative_to(root).parts
+        if not path.is_dir() and GIT_DIR not in path.relative_to(root).parts
     )
 
 
-def preview(request: ProjectRequest) -> list[str]:
-    """The files a real run would write, found by rendering into a throwaway directory."""
-    check_destination(request.target, force=request.force)
+def preview(request: ProjectRequest) -> Plan:
+    """What a real run would do with each file, found by rendering into a throwaway directory."""
+    target = request.target
+    check_destination(
+        target, force=request.force, parents=request.parents, framework=request.framework
+    )
     with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as scratch:
-        destination = Path(scratch) / request.name
-        render(request, destination)
-        return sorted([*list_files(destination), ENV_FILE])
+        staged = Path(scratch) / request.name
+        render(request, staged)
+        write_env_file(staged, request)
+        if not target.is_dir():
+            return Plan(entries=[Entry(name, Status.CREATE) for name in list_files(staged)])
+        return plan_moves(staged, target)
 
 
 def create_project(request: ProjectRequest, steps: Steps | None = None) -> ProjectResult:
     """Generate the project of ``request`` at ``request.target``, all or nothing."""
     steps = steps or Steps()
-    check_destination(request.target, force=request.force)
-    try:
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{request.name}-", suffix=".partial", dir=request.output_dir)
-        )
-    except OSError as error:
-        raise DestinationError(f"cannot write in {request.output_dir}: {error.strerror}") from error
-    staged = staging / request.name
-    notes: list[str] = []
-    try:
+    with _claim(request) as staging:
+        staged = staging / request.name
         with steps.step(f"Rendering the {FRAMEWORKS[request.framework].label} template"):
             render(request, staged)
         write_env_file(staged, request)
         files = list_files(staged)
-        if request.git:
-            notes.append(init_repository(staged, request))
-        else:
-            notes.append("Skipped git init (--no-git).")
-        kept = move_into_place(staged, request.target)
-        notes += [f"Kept your existing {name} (not overwritten)." for name in kept]
+        note = init_repository(staged, request) if request.git else "Skipped git init (--no-git)."
+        plan = plan_moves(staged, request.target)
+        plan.check(request.target)
+        apply_plan(plan, staged, request.target, staging / REPLACED_DIR)
+    notes = [note]
+    notes += [
+        f"Kept your existing {e.path} (not overwritten)."
+        for e in plan.entries
+        if e.status is Status.KEPT
+    ]
+    if replaced := sorted(str(path) for path in plan.replaces):
+        notes.append(
+            f"Replaced {len(replaced)} committed files (git checkout brings them back): "
+            f"{', '.join(replaced)}."
+        )
+    return ProjectResult(request.target.absolute(), files, notes)
+
+
+@contextlib.contextmanager
+def _claim(request: ProjectRequest) -> Iterator[Path]:
+    """Hold the target for this run and yield a fresh staging directory inside it.
+
+    On any failure (or interruption) the staging directory goes, and so do the
+    target and the parents this run created, unless the partial project is
+    kept (``--keep-on-failure``, or a move that could not be undone).
+    """
+    target = request.target
+    created_parents: list[Path] = []
+    created = False
+    lock: int | None = None
+    staging: Path | None = None
+    try:
+        # A signal here would strike between a step and the note of it, so it waits.
+        with interrupts.deferred():
+            if request.parents:
+                _make_parents(request.output_dir, created_parents)
+            try:
+                target.mkdir()
+                created = True
+            except FileExistsError:
+                pass
+            lock = _lock(target)
+            staging = Path(
+                tempfile.mkdtemp(prefix=STAGING_PREFIX, suffix=STAGING_SUFFIX, dir=target)
+            )
+            # Holding our staging directory, the target can no longer be renamed over:
+            # check that it is still the directory we locked, then check it for real.
+            if not os.path.samestat(os.fstat(lock), target.lstat()):
+                raise TargetBusyError(f"{target} was replaced while scaffold was claiming it")
+            _check_target(target, force=request.force, framework=request.framework)
+            _remove_stale_staging(target, keep=staging)
+        yield staging
+        with interrupts.deferred():
+            _discard(staging, None)
     except BaseException as error:
-        if request.keep_on_failure:
+        with interrupts.deferred():
+            # An interruption is no failure to debug: it cleans up even with --keep-on-failure.
+            wanted = request.keep_on_failure and not isinstance(error, KeyboardInterrupt)
+            kept = staging is not None and (wanted or isinstance(error, PartialOutputKept))
+            if not kept:
+                _discard(staging, target if created and lock is not None else None)
+                for parent in reversed(created_parents):
+                    with contextlib.suppress(OSError):
+                        parent.rmdir()
+        if kept and not isinstance(error, PartialOutputKept):
             raise PartialOutputKept(
-                f"{_describe(error)}; the partial project is kept in {staged.absolute()}"
+                f"{_describe(error)}; the partial project is kept in "
+                f"{(staging / request.name).absolute()}"  # type: ignore[operator]
             ) from error
-        shutil.rmtree(staging, ignore_errors=True)
         if isinstance(error, OSError) and not isinstance(error, ScaffoldError):
             raise DestinationError(f"cannot write the project: {_describe(error)}") from error
         raise
-    shutil.rmtree(staging, ignore_errors=True)
-    return ProjectResult(request.target.absolute(), files, notes)
+    finally:
+        _release(lock)
+
+
+def _discard(staging: Path | None, created_target: Path | None) -> None:
+    """Remove the staging directory, and the target when this run created it."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    if created_target is not None:
+        with contextlib.suppress(OSError):
+            created_target.rmdir()
+
+
+def _make_parents(directory: Path, created: list[Path]) -> None:
+    """Create ``directory`` and its missing parents, adding each one made to ``created``."""
+    missing = [path for path in (directory, *directory.parents) if not path.exists()]
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue  # another run made it meanwhile; it is not ours to remove
+        created.append(path)
+
+
+def _lock(target: Path) -> int:
+    """Open ``target`` without following a link and lock it; another run holding it is refused."""
+    try:
+        descriptor = os.open(
+            target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+        )
+    except FileNotFoundError as error:
+        raise TargetBusyError(
+            f"{target} disappeared while scaffold was claiming it; run again"
+        ) from error
+    except OSError:
+        _check_target(target, force=True, framework=None)  # explains a link or a file
+        raise
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks here (Windows): the exclusive mkdir still holds
+        return descriptor
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        os.close(descriptor)
+        raise TargetBusyError(
+            f"another scaffold run is writing into {target}; wait for it, or choose another NAME"
+        ) from error
+    return descriptor
+
+
+def _release(lock: int | None) -> None:
+    if lock is not None:
+        os.close(lock)  # closing the descriptor releases the lock
+
+
+def _remove_stale_staging(target: Path, keep: Path) -> None:
+    """Remove staging directories a killed run left; with the lock held, no live run owns them."""
+    for entry in os.scandir(target):
+        if (
+            is_staging(entry.name)
+            and entry.name != keep.name
+            and entry.is_dir(follow_symlinks=False)
+        ):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _describe(error: BaseException) -> str:
@@ -178,13 +438,16 @@ def write_env_file(project: Path, request: ProjectRequest) -> None:
 
 
 def init_repository(project: Path, request: ProjectRequest) -> str:
-    """Create a git repository with a first commit; return a note saying what happened."""
+    """Create a git repository with a first commit; return a note saying what happened.
+
+    A git that fails here is an error: the project is not moved into place
+    without the commit that ``--force`` and ``git checkout`` rely on later.
+    """
     git = shutil.which("git")
     if git is None:
         return "git was not found, so no repository was created; run 'git init' later."
-    if _inside_work_tree(git, request.output_dir) or (request.target / ".git").exists():
+    if _inside_work_tree(git, request.target):
         return "The target is inside an existing git repository; skipped git init."
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     identity: list[str] = []
     if "user.email" not in git_identity():
         # Without an identity git refuses to commit; use the project's author, or a neutral one.
@@ -197,71 +460,181 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
             ["add", "-A"],
             [*identity, "commit", "-q", "-m", "Initial commit from scaffold"],
         ):
-            subprocess.run(
-                [git, *args],
-                cwd=project,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT,
-                check=True,
-            )
+            _git(git, project, *args)
     except subprocess.CalledProcessError as error:
         output = (error.stderr or error.stdout or "").strip().splitlines()
         reason = output[-1] if output else f"exit code {error.returncode}"
-        return f"git could not make the first commit ({reason}); commit the files yourself."
-    except subprocess.TimeoutExpired:
-        return "git timed out; commit the files yourself."
+        raise GitError(
+            f"git could not make the first commit ({reason}); nothing was written. "
+            "Fix git, or pass --no-git and commit the files yourself"
+        ) from error
+    except subprocess.TimeoutExpired as error:
+        raise GitError(
+            f"git did not finish the first commit within {GIT_TIMEOUT}s; nothing was written"
+        ) from error
     return "Created a git repository with a first commit."
+
+
+def _git(git: str, directory: Path, *args: str, stdin: str | None = None) -> str:
+    """Run one git command in ``directory``, never prompting; its output, or CalledProcessError."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1"}
+    return subprocess.run(
+        [git, *args],
+        cwd=directory,
+        env=env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=GIT_TIMEOUT,
+        check=True,
+    ).stdout
 
 
 def _inside_work_tree(git: str, directory: Path) -> bool:
     """True when ``directory`` is already inside a git work tree."""
-    result = subprocess.run(
-        [git, "rev-parse", "--is-inside-work-tree"],
-        cwd=directory,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=GIT_TIMEOUT,
-        check=False,
-    )
-    return result.returncode == 0 and result.stdout.strip() == "true"
+    try:
+        return _git(git, directory, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except subprocess.CalledProcessError:
+        return False
 
 
-def move_into_place(staged: Path, target: Path) -> list[str]:
-    """Move the finished project to ``target``; return the existing files that were kept.
+def plan_moves(staged: Path, target: Path) -> Plan:
+    """Plan moving the project in ``staged`` into the existing directory ``target``.
 
-    A new or empty target is replaced in one rename. Into a non-empty target
-    (``--force``), files are moved one by one after checking that none would
-    replace a directory or the other way round; an existing ``.env`` is kept.
+    Read-only. A directory the target lacks moves in one rename; one it has is
+    entered, never through a symbolic link and never onto another file system.
+    A file that differs is replaced only if git holds it unchanged.
     """
-    if not target.exists() or not any(target.iterdir()):
-        if target.exists():
-            target.rmdir()
-        staged.rename(target)
-        return []
-    moves: list[tuple[Path, Path]] = []
-    kept: list[str] = []
-    for source in sorted(staged.rglob("*")):
-        relative = source.relative_to(staged)
-        destination = target / relative
-        if source.is_dir() and not source.is_symlink():
-            if destination.exists() and not destination.is_dir():
-                raise DestinationError(
-                    f"{destination} is a file but the project needs a directory there"
-                )
-            continue
-        if destination.is_dir():
-            raise DestinationError(
-                f"{destination} is a directory but the project writes a file there"
+    plan = Plan()
+    device = target.lstat().st_dev
+    differing: list[Path] = []
+    pending: list[Path] = [Path()]
+    while pending:
+        directory = pending.pop()
+        for source in sorted(os.scandir(staged / directory), key=lambda entry: entry.name):
+            relative = directory / source.name
+            try:
+                existing: os.stat_result | None = (target / relative).lstat()
+            except FileNotFoundError:
+                existing = None
+            is_directory = source.is_dir(follow_symlinks=False)
+            if relative == Path(GIT_DIR):  # a new repository: moved whole, its insides not listed
+                if existing is None:
+                    plan.moves.append(relative)
+                else:
+                    plan.entries.append(
+                        Entry(GIT_DIR, Status.CLASH, "a repository is already there")
+                    )
+            elif existing is None:
+                plan.moves.append(relative)
+                created = list_files(staged / relative) if is_directory else [""]
+                plan.entries += [Entry(str(relative / name), Status.CREATE) for name in created]
+            elif relative == Path(ENV_FILE):
+                plan.entries.append(Entry(ENV_FILE, Status.KEPT))  # file or link, dangling or not
+            elif reason := _clash(existing, is_directory, device):
+                plan.entries.append(Entry(str(relative), Status.CLASH, reason))
+            elif is_directory:
+                pending.append(relative)
+            elif filecmp.cmp(source.path, target / relative, shallow=False):
+                plan.entries.append(Entry(str(relative), Status.IDENTICAL))
+            else:
+                differing.append(relative)
+    restorable = _restorable_by_git(target, differing)
+    for relative in differing:
+        if relative in restorable:
+            plan.moves.append(relative)
+            plan.replaces.add(relative)
+            plan.entries.append(Entry(str(relative), Status.OVERWRITE))
+        else:
+            plan.entries.append(
+                Entry(str(relative), Status.CLASH, "differs and is not committed unchanged in git")
             )
-        if relative == Path(ENV_FILE) and destination.exists():
-            kept.append(ENV_FILE)
-            continue
-        moves.append((source, destination))
-    for source, destination in moves:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        source.replace(destination)
-    return kept
+    plan.entries.sort(key=lambda entry: entry.path)
+    # The repository moves last, so that git never sees the files as deleted on the way.
+    plan.moves.sort(key=lambda path: (path == Path(GIT_DIR), str(path)))
+    return plan
+
+
+def _clash(existing: os.stat_result, wants_directory: bool, device: int) -> str | None:
+    """Why an existing path cannot take what the project puts there, or None when it can."""
+    mode = existing.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link, which scaffold never follows or replaces"
+    if wants_directory and not stat.S_ISDIR(mode):
+        return "a file where the project needs a directory"
+    if not wants_directory and stat.S_ISDIR(mode):
+        return "a directory where the project writes a file"
+    if not wants_directory and not stat.S_ISREG(mode):
+        return "a special file (device, socket or pipe)"
+    if existing.st_dev != device:
+        return "on another file system, where files cannot be moved in one step"
+    return None
+
+
+def _restorable_by_git(target: Path, paths: list[Path]) -> set[Path]:
+    """The paths whose content is exactly what HEAD holds, so ``git checkout`` restores them."""
+    git = shutil.which("git")
+    if git is None or not paths:
+        return set()
+    try:
+        listing = _git(git, target, "ls-tree", "-r", "-z", "HEAD", "--", *map(str, paths))
+    except subprocess.CalledProcessError:
+        return set()  # not a repository, or no commit yet
+    committed: dict[Path, str] = {}
+    for record in filter(None, listing.split("\0")):
+        meta, _, name = record.partition("\t")
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode != "120000":  # not a link
+            committed[Path(name)] = blob
+    if not committed:
+        return set()
+    names = "\n".join(str((target / path).absolute()) for path in committed)
+    try:
+        hashes = _git(git, target, "hash-object", "--stdin-paths", stdin=names).split()
+    except subprocess.CalledProcessError:
+        return set()
+    return {
+        path for path, current in zip(committed, hashes, strict=True) if current == committed[path]
+    }
+
+
+def apply_plan(plan: Plan, staged: Path, target: Path, replaced: Path) -> None:
+    """Make every planned move; if one fails, undo the ones made, newest first."""
+    journal: list[tuple[Path, Path]] = []
+    try:
+        for relative in plan.moves:
+            destination = target / relative
+            if relative in plan.replaces:
+                backup = replaced / relative
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                _move(destination, backup, journal)
+            _move(staged / relative, destination, journal)
+    except BaseException as error:
+        with interrupts.deferred():
+            stuck = _undo(journal)
+        if stuck:
+            raise PartialOutputKept(
+                f"moving the project into {target} failed ({_describe(error)}) and undoing "
+                f"it failed for {', '.join(stuck)}; the rest of the project is in {staged}"
+            ) from error
+        raise
+
+
+def _move(origin: Path, destination: Path, journal: list[tuple[Path, Path]]) -> None:
+    # Noted before it happens: an interruption between the two cannot hide a move from _undo.
+    journal.append((origin, destination))
+    origin.rename(destination)
+
+
+def _undo(journal: list[tuple[Path, Path]]) -> list[str]:
+    """Reverse the moves of ``journal`` that happened, newest first; return those that failed."""
+    stuck = []
+    for origin, moved_to in reversed(journal):
+        if os.path.lexists(origin) or not os.path.lexists(moved_to):
+            continue  # this move never happened
+        try:
+            moved_to.rename(origin)
+        except OSError:
+            stuck.append(str(moved_to))
+    return stuck

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -10,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,53 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+
+
+def failing_git_env(tmp_path: Path, hook: str) -> dict[str, str]:
+    """The test environment with git running ``hook`` before every commit (a shell snippet)."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "pre-commit").write_text(f"#!/bin/sh\n{hook}\n")
+    (hooks / "pre-commit").chmod(0o755)
+    return clean_env(
+        GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="core.hooksPath", GIT_CONFIG_VALUE_0=str(hooks)
+    )
+
+
+@contextlib.contextmanager
+def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A real file system of ``size`` mounted at ``mount_point`` for the block (needs root)."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)]
+    if subprocess.run(command, capture_output=True, check=False).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Everything under ``root``, links not followed: each path's kind and content."""
+    entries = {}
+    for directory, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(directory, name)
+            relative = str(path.relative_to(root))
+            if path.is_symlink():
+                entries[relative] = f"link to {path.readlink()}"
+            elif path.is_dir():
+                entries[relative] = "directory"
+            elif not path.is_file():
+                entries[relative] = "special file"
+            else:
+                entries[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return entries
+
+
+def staging_left(root: Path) -> list[str]:
+    """Staging directories (``*.partial``) anywhere under ``root``."""
+    return [path for path in snapshot(root) if Path(path).name.endswith(".partial")]
 
 
 @pytest.fixture

@@ -241,6 +241,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert f"\n{ci_line}\n" in README.read_text(), "README and .ci/run disagree on the test command"
 
 
+def test_the_safety_guarantees_name_only_tests_that_exist():
+    """docs/safety.md names the test behind each guarantee; a renamed test must be renamed there."""
+    text = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(test_\w+\.py)::(test_\w+)`", text))
+    assert len(cited) > 40
+    for module, test in sorted(cited):
+        source = (ROOT / "tests" / module).read_text(encoding="utf-8")
+        assert f"def {test}(" in source, f"docs/safety.md cites {module}::{test}, which is gone"
+
+
 def update() -> None:
     """Rewrite every quoted block from the code."""
     for (path, name), generate in BLOCKS.items():

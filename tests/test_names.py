@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scaffold import options
+from scaffold.errors import UsageError
 from scaffold.names import (
     MAX_NAME_LENGTH,
     MAX_PACKAGE_LENGTH,
@@ -23,7 +29,7 @@ from scaffold.names import (
         ("shop\n", "not a valid package name", "shop"),
         ("Foo", "not a valid package name", "foo"),
         ("class", "Python keyword", "class_app"),
-        ("None", "Python keyword", "none_app"),
+        ("None", "Python keyword", "none"),
         ("async", "Python keyword", "async_app"),
         ("match", "Python keyword", "match_app"),
         ("type", "Python keyword", "type_app"),
@@ -74,6 +80,15 @@ def test_good_package_names_pass(name):
         ("nul.txt", "reserved device name"),
         ("com1", "reserved device name"),
         ("lpt9", "reserved device name"),
+        ("com0", "reserved device name"),
+        ("com\u00b9", "reserved device name"),  # Windows reads superscript digits as digits
+        ("LPT\u00b3.log", "reserved device name"),
+        ("aux.txt", "reserved device name"),
+        ("None", "Python keyword"),
+        ("True", "Python keyword"),
+        ("a\u2028b", "control characters or line breaks"),
+        ("a\x85b", "control characters or line breaks"),
+        ("a\udcffb", "not valid UTF-8"),
         ("name.", "ends with a dot or a space"),
         ("name ", "ends with a dot or a space"),
         ("a<b", "Windows does not allow"),
@@ -99,3 +114,68 @@ def test_good_project_names_pass(name):
 
 def test_the_shadow_list_covers_the_standard_library_and_the_frameworks():
     assert {"os", "sys", "asyncio", "email", "django", "flask", "fastapi"} <= SHADOWED_MODULES
+
+
+def _suggestion(message: str) -> str | None:
+    found = re.search(r"; try '([^']*)'$", message)
+    return found.group(1) if found else None
+
+
+def _name_refusal(name: str) -> str | None:
+    try:
+        options.check_name(name, derive_package=True)
+    except UsageError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("aux.txt", "aux_txt"),  # not 'aux.txt-app', still a device name
+        ("com\u00b9", "com1_app"),  # not 'com1', a device name too
+        ("None", "None_app"),
+        ("class", "class_app"),
+        ("-rf", "rf"),
+        ("aux.", "aux_app"),
+        ("café", "cafe"),
+        ("1abc", "app_1abc"),
+        ("a:b", "a-b"),
+    ],
+)
+def test_a_refused_name_suggests_one_that_passes_every_rule(name, suggestion):
+    message = _name_refusal(name)
+    assert message is not None and _suggestion(message) == suggestion, message
+    assert _name_refusal(suggestion) is None
+
+
+def test_a_path_suggests_output_dir_instead_of_a_name():
+    message = _name_refusal("projects/shop")
+    assert message is not None and "scaffold new shop -o projects" in message
+    assert _suggestion(message) is None
+
+
+names_worth_trying = st.one_of(
+    st.text(max_size=12),
+    st.text(st.sampled_from("aAzZ09 ._-:/\\\u00b9\u00e9\ufb01\u2028\x00$"), max_size=12),
+    st.sampled_from([*sorted(SHADOWED_MODULES)[:40], "con", "aux", "nul", "com1", "lpt9", "None"]),
+).flatmap(lambda base: st.sampled_from([base, base.upper(), f"{base}.txt", f"-{base}", f"{base}."]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=names_worth_trying)
+def test_every_suggested_name_passes_the_rules_it_is_suggested_for(name):
+    message = _name_refusal(name)
+    if message is not None and (suggestion := _suggestion(message)) is not None:
+        assert _name_refusal(suggestion) is None, (name, message)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=names_worth_trying)
+def test_every_suggested_package_name_passes_the_package_rules(name):
+    (option,) = (o for o in options.load_options() if o.key == "package_name")
+    question = options.question_for(option, {"project_name": "svc"})
+    problem = package_problem(name)
+    if problem is not None and (suggestion := _suggestion(problem)) is not None:
+        assert package_problem(suggestion) is None, (name, problem)
+        assert question.parse(suggestion) == suggestion  # the template's own rule agrees

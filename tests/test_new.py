@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import clean_env, git_available, run_scaffold
+from conftest import (
+    clean_env,
+    failing_git_env,
+    git_available,
+    run_scaffold,
+    snapshot,
+    staging_left,
+    tmpfs,
+)
 from scaffold.frameworks import FRAMEWORKS, Framework
-
-
-def leftovers(directory: Path) -> list[str]:
-    """Staging directories scaffold would have left behind."""
-    return [path.name for path in directory.iterdir() if path.name.endswith(".partial")]
 
 
 def read_env(project: Path) -> dict[str, str]:
@@ -42,7 +49,7 @@ def test_defaults_create_a_complete_project(workdir):
     assert "Next steps:" in result.stdout and "cd shop" in result.stdout
     assert "flask --app shop run --port 8000" in result.stdout
     assert result.stderr == ""  # --defaults: nothing to warn about
-    assert leftovers(workdir) == []
+    assert staging_left(workdir) == []
 
 
 def test_env_file_holds_a_fresh_private_secret(workdir):
@@ -136,7 +143,7 @@ def test_output_dir(workdir):
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
-        (lambda w: None, ["--output-dir", "missing"], "does not exist"),
+        (lambda w: None, ["-o", "missing"], "does not exist; create it first, or pass --parents"),
         (lambda w: (w / "afile").write_text("x"), ["--output-dir", "afile"], "is a file"),
         (lambda w: (w / "shop").write_text("x"), [], "exists and is a file"),
     ],
@@ -174,33 +181,227 @@ def test_force_keeps_user_files_and_an_existing_env(workdir):
     target.mkdir()
     (target / "notes.txt").write_text("mine")
     (target / ".env").write_text("MY_SETTING=1\n")
-    (target / "README.md").write_text("old readme")
     result = run_scaffold(["new", "shop", "-y", "--force", "--no-git"], workdir)
     assert result.returncode == 0, result.stderr
     assert (target / "notes.txt").read_text() == "mine"
     assert (target / ".env").read_text() == "MY_SETTING=1\n"
-    assert (target / "README.md").read_text() != "old readme"  # --force replaces template files
+    assert (target / "README.md").is_file()
     assert "Kept your existing .env" in result.stdout
-    assert leftovers(workdir) == []
+    assert staging_left(workdir) == []
 
 
-def test_force_refuses_a_directory_where_a_file_goes_and_changes_nothing(workdir):
+def git(directory: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args]
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@pytest.fixture
+def repository(workdir):
+    """``shop/``: a git repository with a committed README.md and pyproject.toml of the user's."""
     target = workdir / "shop"
-    (target / "pyproject.toml").mkdir(parents=True)
-    (target / "notes.txt").write_text("mine")
+    target.mkdir()
+    git(target, "init", "-q")
+    (target / "README.md").write_text("my committed readme\n")
+    (target / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "mine")
+    return target
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_force_replaces_only_files_git_can_bring_back(workdir, repository):
+    result = run_scaffold(["new", "shop", "-y", "--force"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert "Replaced 2 committed files (git checkout brings them back)" in result.stdout
+    assert "# shop" in (repository / "README.md").read_text()
+    git(repository, "checkout", "--", "README.md")
+    assert (repository / "README.md").read_text() == "my committed readme\n"
+    assert staging_left(workdir) == []
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: (t / "README.md").write_text("edited, not committed\n"),
+        lambda t: ((t / "README.md").write_text("staged only\n"), git(t, "add", "README.md")),
+        lambda t: (t / ".gitignore").write_text("untracked\n"),
+        lambda t: (git(t, "rm", "-q", "--cached", "README.md"), git(t, "commit", "-qm", "x")),
+    ],
+    ids=["edited", "staged", "untracked", "no-longer-tracked"],
+)
+def test_force_never_replaces_work_git_could_not_bring_back(workdir, repository, change):
+    change(repository)
+    before = snapshot(workdir)
     result = run_scaffold(["new", "shop", "-y", "--force"], workdir)
     assert result.returncode == 1
-    assert "is a directory but the project writes a file there" in result.stderr
-    assert sorted(p.name for p in target.iterdir()) == ["notes.txt", "pyproject.toml"]
-    assert leftovers(workdir) == []
+    message = result.stderr.strip()
+    assert message.startswith("scaffold: error: stopped before writing anything in shop")
+    assert "differs and is not committed unchanged in git" in message
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(workdir) == before
+
+
+def test_every_clash_is_listed_before_anything_moves(workdir):
+    target = workdir / "shop"
+    (target / "pyproject.toml").mkdir(parents=True)
+    (target / "tests").write_text("a file where a directory goes")
+    (target / "README.md").write_text("mine, not in git")
+    (target / "notes.txt").write_text("mine")
+    os.mkfifo(target / "LICENSE")
+    before = snapshot(workdir)
+    result = run_scaffold(["new", "shop", "-y", "--force", "--framework", "flask"], workdir)
+    assert result.returncode == 1
+    assert "because 4 paths are in the way" in result.stderr
+    assert "shop/LICENSE: a special file (device, socket or pipe)" in result.stderr
+    assert "shop/pyproject.toml: a directory where the project writes a file" in result.stderr
+    assert "shop/tests: a file where the project needs a directory" in result.stderr
+    assert "shop/README.md: differs" in result.stderr
+    assert snapshot(workdir) == before
+
+
+@pytest.fixture
+def other_file_system(workdir) -> Iterator[Path]:
+    """A directory on another file system than ``workdir`` (/dev/shm is a tmpfs)."""
+    elsewhere = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        if elsewhere.stat().st_dev == workdir.stat().st_dev:
+            pytest.skip("/dev/shm is on the same file system here")
+        yield elsewhere
+    finally:
+        shutil.rmtree(elsewhere)
+
+
+LINK_TARGETS = {
+    "dangling": lambda workdir, other: "/nonexistent/dangling",
+    "relative-outside": lambda workdir, other: "../outside",
+    "absolute-outside": lambda workdir, other: str(workdir / "outside"),
+    "inside": lambda workdir, other: "inside",
+    "other-file-system": lambda workdir, other: str(other),
+}
+
+
+@pytest.mark.parametrize("kind", LINK_TARGETS)
+def test_force_never_follows_a_symlink_out_of_the_target(workdir, other_file_system, kind):
+    """The package directory (shop/shop) is a link: refused before any move, outside untouched."""
+    target, outside = workdir / "shop", workdir / "outside"
+    (target / "inside").mkdir(parents=True)
+    outside.mkdir()
+    (target / "shop").symlink_to(LINK_TARGETS[kind](workdir, other_file_system))
+    before = snapshot(workdir)
+    result = run_scaffold(["new", "shop", "-y", "--force", "--framework", "flask"], workdir)
+    assert result.returncode == 1
+    assert "shop/shop: a symbolic link, which scaffold never follows or replaces" in result.stderr
+    assert snapshot(workdir) == before
+    assert list(outside.iterdir()) == [] and list(other_file_system.iterdir()) == []
+    assert staging_left(workdir) == []
+
+
+def test_a_symlinked_target_is_refused(workdir):
+    (workdir / "real").mkdir()
+    (workdir / "shop").symlink_to("real")
+    result = run_scaffold(["new", "shop", "-y"], workdir)
+    assert result.returncode == 1
+    assert "shop is a symbolic link; scaffold writes only into a real directory" in result.stderr
+    assert list((workdir / "real").iterdir()) == []
+
+
+def test_a_mount_point_inside_the_target_is_refused(workdir):
+    with tmpfs(workdir / "shop" / "shop", "1m") as mount_point:
+        result = run_scaffold(["new", "shop", "-y", "--force", "--framework", "flask"], workdir)
+        assert result.returncode == 1
+        assert "shop/shop: on another file system" in result.stderr
+        assert list(mount_point.iterdir()) == []
+
+
+@pytest.mark.parametrize("framework_given", [True, False])
+def test_force_with_another_framework_is_refused_with_a_pointer_to_update(workdir, framework_given):
+    assert run_scaffold(["new", "shop", "-y", "--framework", "flask"], workdir).returncode == 0
+    before = snapshot(workdir)
+    # Without --framework these answers recommend Django, which is known only after them.
+    if framework_given:
+        choice = ["--framework", "django"]
+    else:
+        choice = ["-d", "size=large", "-d", "builtins=yes"]
+    result = run_scaffold(["new", "shop", "-y", "--force", *choice], workdir)
+    assert result.returncode == 1
+    assert "holds a Flask project (its .copier-answers.yml says framework: flask)" in result.stderr
+    assert "'scaffold update'" in result.stderr and "fresh directory" in result.stderr
+    assert ("Recommended: Django" in result.stdout) is not framework_given
+    assert snapshot(workdir) == before
+
+
+STATUSES = {"create", "overwrite", "identical", "kept", "clash"}
+
+
+def _listing(stdout: str) -> dict[str, str]:
+    """``--pretend`` output as {path: status}."""
+    lines = [line.split(None, 1) for line in stdout.splitlines() if line.startswith("  ")]
+    return {rest.split(" (")[0]: status for status, rest in lines if status in STATUSES}
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_pretend_says_per_file_what_force_would_do(workdir, tmp_path):
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    assert run_scaffold(["new", "shop", "-y", "--no-git"], reference).returncode == 0
+    expected_files = {
+        path for path in snapshot(reference / "shop") if (reference / "shop" / path).is_file()
+    }
+    target = workdir / "shop"
+    target.mkdir()
+    git(target, "init", "-q")
+    shutil.copy(reference / "shop" / ".gitignore", target / ".gitignore")
+    (target / "README.md").write_text("committed\n")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "mine")
+    (target / ".env").symlink_to("/nonexistent/env")  # a dangling link is kept all the same
+    (target / "pyproject.toml").write_text("not committed\n")
+    before = snapshot(workdir)
+
+    result = run_scaffold(["new", "shop", "-y", "--force", "--pretend"], workdir)
+    assert result.returncode == 1
+    listed = _listing(result.stdout)
+    assert listed[".gitignore"] == "identical"
+    assert listed["README.md"] == "overwrite"
+    assert listed[".env"] == "kept"
+    assert listed["pyproject.toml"] == "clash"
+    assert listed["shop/__init__.py"] == "create"
+    assert set(listed) == expected_files
+    assert "pyproject.toml: differs" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert snapshot(workdir) == before
+
+    (target / "pyproject.toml").unlink()
+    result = run_scaffold(["new", "shop", "-y", "--force", "--pretend"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert _listing(result.stdout)["pyproject.toml"] == "create"
+    assert "Nothing was written (--pretend)." in result.stdout
+    result = run_scaffold(["new", "shop", "-y", "--force"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert (target / ".env").readlink() == Path("/nonexistent/env")
+    reference_pyproject = (reference / "shop" / "pyproject.toml").read_text()
+    assert (target / "pyproject.toml").read_text() == reference_pyproject
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_force_over_an_unchanged_project_finds_every_file_identical(workdir):
+    assert run_scaffold(["new", "shop", "-y"], workdir).returncode == 0
+    before = snapshot(workdir)
+    result = run_scaffold(["new", "shop", "-y", "--force", "--pretend"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert set(_listing(result.stdout).values()) == {"identical", "kept"}
+    assert run_scaffold(["new", "shop", "-y", "--force"], workdir).returncode == 0
+    assert snapshot(workdir) == before
 
 
 def test_pretend_lists_files_and_writes_nothing(workdir):
     result = run_scaffold(["new", "shop", "-y", "--framework", "django", "--dry-run"], workdir)
     assert result.returncode == 0, result.stderr
-    assert "nothing was written" in result.stdout
-    listed = {line.strip() for line in result.stdout.splitlines() if line.startswith("  ")}
-    assert {"manage.py", "pyproject.toml", ".env", ".copier-answers.yml"} <= listed
+    assert "Nothing was written" in result.stdout
+    listed = _listing(result.stdout)
+    assert {"manage.py", "pyproject.toml", ".env", ".copier-answers.yml"} <= set(listed)
+    assert set(listed.values()) == {"create"}
     assert list(workdir.iterdir()) == []
 
 
@@ -256,3 +457,95 @@ def test_nothing_is_written_to_the_cwd_when_output_dir_is_elsewhere(workdir, tmp
     assert result.returncode == 0
     assert list(workdir.iterdir()) == []
     assert [path.name for path in elsewhere.iterdir()] == ["shop"]
+
+
+def test_new_dot_generates_into_the_current_empty_directory(workdir):
+    here = workdir / "my-shop"
+    here.mkdir()
+    inode = here.stat().st_ino
+    # A user's shell sitting in the directory while scaffold runs.
+    shell = subprocess.Popen(
+        ["sh"], cwd=here, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    result = run_scaffold(["new", ".", "-y"], here)
+    listing, _ = shell.communicate("ls -A\n", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert here.stat().st_ino == inode  # the same directory, not a replacement
+    assert "pyproject.toml" in listing.split() and ".env" in listing.split()
+    metadata = tomllib.loads((here / "pyproject.toml").read_text())["project"]
+    assert metadata["name"] == "my-shop"
+    assert (here / "my_shop" / "__init__.py").is_file()
+    assert sorted(path.name for path in workdir.iterdir()) == ["my-shop"]
+    assert staging_left(workdir) == []
+    if git_available():
+        log = subprocess.run(["git", "log", "--oneline"], cwd=here, capture_output=True, text=True)
+        assert "Initial commit from scaffold" in log.stdout
+
+
+def test_new_dot_refuses_a_non_empty_directory_unless_forced(workdir):
+    (workdir / "notes.txt").write_text("mine")
+    result = run_scaffold(["new", ".", "-y"], workdir)
+    assert result.returncode == 1
+    assert "already exists and is not empty" in result.stderr and "--force" in result.stderr
+    assert [path.name for path in workdir.iterdir()] == ["notes.txt"]
+    result = run_scaffold(["new", ".", "-y", "--force", "--no-git"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "notes.txt").read_text() == "mine"
+    assert (workdir / "work" / "__init__.py").is_file()  # the directory is called "work"
+
+
+def test_new_dot_in_a_directory_whose_name_cannot_name_a_project(workdir):
+    here = workdir / "café"
+    here.mkdir()
+    result = run_scaffold(["new", ".", "-y"], here)
+    assert result.returncode == 2
+    assert "'café' is not a valid package name" in result.stderr
+    assert "NAME '.' takes the name of" in result.stderr
+    assert list(here.iterdir()) == []
+
+
+def test_a_missing_output_dir_is_created_only_with_parents(workdir):
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c"], workdir)
+    assert result.returncode == 1
+    assert "--output-dir a/b/c does not exist; create it first, or pass --parents" in result.stderr
+    assert list(workdir.iterdir()) == []
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c", "--parents"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "a" / "b" / "c" / "shop" / "pyproject.toml").is_file()
+    assert "cd a/b/c/shop" in result.stdout
+
+
+@pytest.mark.skipif(not git_available(), reason="git is not installed")
+def test_parents_made_for_a_run_that_fails_are_removed_again(workdir, tmp_path):
+    (workdir / "a").mkdir()
+    env = failing_git_env(tmp_path, "exit 1")
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b/c", "--parents"], workdir, env=env)
+    assert result.returncode == 1
+    assert snapshot(workdir) == {"a": "directory"}  # a/ was there before; b/ and c/ are gone
+
+
+def test_parents_cannot_go_through_a_file(workdir):
+    (workdir / "a").write_text("a file")
+    result = run_scaffold(["new", "shop", "-y", "-o", "a/b", "--parents"], workdir)
+    assert result.returncode == 1
+    assert "--output-dir a is a file, not a directory" in result.stderr
+
+
+def test_a_target_another_run_holds_is_refused_and_left_alone(workdir):
+    """The lock a run holds on its target, taken here by the test process itself."""
+    import fcntl
+
+    target = workdir / "shop"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    before = snapshot(workdir)
+    descriptor = os.open(target, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        result = run_scaffold(["new", "shop", "-y", "--force"], workdir)
+    finally:
+        os.close(descriptor)
+    assert result.returncode == 1
+    assert "another scaffold run is writing into shop; wait for it" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(workdir) == before

@@ -123,7 +123,8 @@ def pretend_files(workdir: Path, name: str, framework: str, answers: dict[str, s
     args = ["new", name, "-y", "--framework", framework, "--pretend", *data_args(answers)]
     result = run_scaffold(args, workdir)
     assert result.returncode == 0, result.stderr
-    return [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    # Lines of the plan: "  STATUS    PATH".
+    return [line.split()[-1] for line in result.stdout.splitlines() if line.startswith("  ")]
 
 
 @pytest.mark.parametrize(
