@@ -63,3 +63,29 @@ class InstallError(ScaffoldError):
 
 class NoTerminalError(ScaffoldError):
     """A question had to be asked but there is no terminal to ask it on."""
+
+
+class TemplateHistoryError(TemplateError):
+    """The template history cannot be built or read: a release is missing, git failed."""
+
+
+class NotAProjectError(ScaffoldError):
+    """The directory holds no project scaffold can update: no answers file, another template."""
+
+
+class UpdateError(ScaffoldError):
+    """The project cannot be updated: no git, uncommitted changes, an unknown or newer version."""
+
+
+class UpdateConflictError(ScaffoldError):
+    """The update is applied but some files hold conflicts that a person has to resolve."""
+
+
+class CheckUpdateUsageError(UsageError):
+    """A bad ``check-update`` command line; exit code 2 means "update available" there."""
+
+    exit_code = EXIT_FAILURE
+
+
+class GitError(ScaffoldError):
+    """A git command failed; the message carries git's own last line."""
