@@ -90,7 +90,12 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="answer a question; repeatable; wins over --data-file",
     )
-    group.add_argument("--data-file", metavar="FILE", help="answers in a YAML or JSON file")
+    group.add_argument(
+        "--data-file",
+        action="append",
+        metavar="FILE",
+        help="answers in a YAML or JSON file, such as a project's .copier-answers.yml; repeatable",
+    )
 
 
 def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:

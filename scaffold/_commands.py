@@ -62,7 +62,7 @@ def _criteria_answers(given: Mapping[str, str], ask: Asker | None) -> Answers:
 
 def recommend_command(args: argparse.Namespace) -> int:
     """Run the questionnaire and print the recommendation, as text or one JSON object."""
-    data = answers.gather(args.data_file, args.data)
+    data = answers.gather(args.data_file, args.data).data
     given, problems = answers.parse_criteria(data)
     problems = answers.unknown_keys(data, answers.criteria_keys()) + problems
     if problems:
@@ -96,7 +96,9 @@ def new_command(args: argparse.Namespace) -> int:
     from scaffold.project import check_destination
 
     # Everything already known is checked before the first question.
-    data = answers.gather(args.data_file, args.data)
+    given = answers.gather(args.data_file, args.data)
+    data = given.data
+    direct = Framework(args.framework) if args.framework else given.framework
     option_keys = options.option_keys()
     criteria_given, value_problems = answers.parse_criteria(data)
     problems = answers.unknown_keys(data, answers.criteria_keys() + option_keys) + value_problems
@@ -105,7 +107,7 @@ def new_command(args: argparse.Namespace) -> int:
         option_given = options.check_given(args.name, option_data)
     except InvalidAnswersError as error:
         problems += error.problems
-    if args.framework and (conflict := options.conflict(args.framework, option_given)):
+    if direct and (conflict := options.conflict(direct.value, option_given)):
         problems.append(conflict)
     if problems:
         raise InvalidAnswersError(problems)
@@ -118,19 +120,20 @@ def new_command(args: argparse.Namespace) -> int:
 
     ask = _asker(args)
     if ask is None:
-        unanswered = (
-            [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
-        )
+        unanswered = [] if direct else [q.key for q in CRITERIA if q.key not in criteria_given]
         unanswered += [key for key in option_keys if key not in option_given]
         _say_defaults_used(args, unanswered)
-    framework = (
-        Framework(args.framework) if args.framework else _choose(criteria_given, option_given, ask)
-    )
+    if direct:
+        # Criteria given alongside still say what they would have recommended.
+        framework = direct
+        recommendation = recommend(Answers(criteria_given)) if criteria_given else None
+    else:
+        framework, recommendation = _choose(criteria_given, option_given, ask)
     customise = ask is not None and _prompts().confirm("Customize project options?", default=False)
     resolved = options.resolve(
         framework.value, args.name, option_given, ask=ask if customise else None
     )
-    request = _request(args, framework, resolved, output_dir)
+    request = _request(args, framework, resolved, output_dir, recommendation)
     if args.pretend:
         return _pretend(request)
     return _create(args, request)
@@ -145,14 +148,14 @@ def _prompts() -> ModuleType:
 
 def _choose(
     given: Mapping[str, str], option_given: Mapping[str, Value], ask: Asker | None
-) -> Framework:
+) -> tuple[Framework, Recommendation]:
     """Recommend, show why, and let a person at a terminal accept or override."""
     from scaffold import options
 
     recommendation = recommend(_criteria_answers(given, ask))
     if ask is None:
         _print_summary(recommendation)
-        return recommendation.framework
+        return recommendation.framework, recommendation
     print()
     print(format_recommendation(recommendation))
     print()
@@ -162,7 +165,7 @@ def _choose(
         if (problem := options.conflict(framework.value, option_given))
     }
     chosen: Framework = _prompts().choose_framework(recommendation, unavailable)
-    return chosen
+    return chosen, recommendation
 
 
 def _print_summary(recommendation: Recommendation) -> None:
@@ -173,7 +176,11 @@ def _print_summary(recommendation: Recommendation) -> None:
 
 
 def _request(
-    args: argparse.Namespace, framework: Framework, resolved: Mapping[str, Value], output_dir: Path
+    args: argparse.Namespace,
+    framework: Framework,
+    resolved: Mapping[str, Value],
+    output_dir: Path,
+    recommendation: Recommendation | None,
 ) -> ProjectRequest:
     from scaffold.project import ProjectRequest
 
@@ -185,6 +192,7 @@ def _request(
         force=args.force,
         git=not args.no_git,
         keep_on_failure=args.keep_on_failure,
+        recommendation=recommendation,
     )
 
 

@@ -15,13 +15,18 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold.errors import DestinationError, PartialOutputKept, ScaffoldError, TemplateError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import git_identity, templates_root
 from scaffold.progress import Steps
 from scaffold.questions import Value
+
+if TYPE_CHECKING:
+    from scaffold.recommender import Recommendation
 
 ENV_FILE = ".env"
 GIT_TIMEOUT = 120
@@ -39,6 +44,8 @@ class ProjectRequest:
     force: bool = False
     git: bool = True
     keep_on_failure: bool = False
+    #: The recommendation the framework was chosen against; None when it was given directly.
+    recommendation: Recommendation | None = None
 
     @property
     def target(self) -> Path:
@@ -77,7 +84,13 @@ def check_destination(target: Path, *, force: bool) -> None:
 
 
 def render(request: ProjectRequest, destination: Path) -> None:
-    """Run copier on the bundled template into ``destination``, non-interactively and untrusted."""
+    """Render the installed templates into ``destination``, with the framework decision recorded.
+
+    copier renders the installed template folder, which holds the same files as
+    the newest commit of the template history, and the answers file then gets
+    the portable source and version (``scaffold.versions.source``); rendering
+    from the folder is what keeps ``scaffold new`` as fast as ``copier copy``.
+    """
     from copier import run_copy
 
     try:
@@ -97,6 +110,29 @@ def render(request: ProjectRequest, destination: Path) -> None:
         raise TemplateError(
             f"rendering the {request.framework.value} template failed: {error}"
         ) from error
+    write_decision(request, destination)
+
+
+def write_decision(request: ProjectRequest, project: Path) -> None:
+    """Record the template version, the framework decision and the criteria answers."""
+    from scaffold import __version__
+    from scaffold.decision import (
+        CRITERIA_FILE,
+        RECORD_FILE,
+        Decision,
+        RecordContext,
+        criteria_answers,
+        decision_record,
+    )
+    from scaffold.versions.source import ANSWERS_FILE, stamp_answers
+
+    stamp_answers(project / ANSWERS_FILE, __version__)
+    decision = Decision(request.framework, request.recommendation)
+    context = RecordContext(request.name, date.today().isoformat(), __version__)
+    record = project / RECORD_FILE
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(decision_record(decision, context), encoding="utf-8")
+    (project / CRITERIA_FILE).write_text(criteria_answers(decision), encoding="utf-8")
 
 
 def list_files(root: Path) -> list[str]:
