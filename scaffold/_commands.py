@@ -16,15 +16,21 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, Answers
-from scaffold.errors import InstallError, InvalidAnswersError
+from scaffold.errors import (
+    EXIT_UPDATE_AVAILABLE,
+    InstallError,
+    InvalidAnswersError,
+    UpdateConflictError,
+)
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.questions import Question, Value
+from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
 from scaffold.report import format_comparison, format_next_steps, format_recommendation, score_line
 
 if TYPE_CHECKING:
     from scaffold.progress import Steps
     from scaffold.project import ProjectRequest
+    from scaffold.versions import update as update_module
 
 Asker = Callable[[Question], Value]
 
@@ -267,3 +273,141 @@ def _display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def update_command(args: argparse.Namespace) -> int:
+    """Merge the installed template version into a project; list what changed and conflicts."""
+    from scaffold.versions import update
+    from scaffold.versions.source import ANSWERS_FILE, installed_history, refresh_user_copy
+
+    project = update.read_project(Path(args.directory))
+    given = answers.gather(args.data_file, args.data)
+    data = dict(given.data)
+    if given.framework:
+        data.setdefault("framework", given.framework.value)
+    update.check_repository(project)
+    with installed_history() as history:
+        refresh_user_copy(history)
+        if args.from_version:
+            update.check_adoption(project, args.from_version, history)
+            current = args.from_version
+        else:
+            current = update.check(project, history).current
+        if current == history.latest and not data and not args.from_version:
+            print(f"{project.name} is up to date (template version {current}).")
+            return 0
+        new_answers = _update_answers(project, data, _asker(args))
+        if args.from_version:
+            project = update.adopt(project, args.from_version, history)
+            print(f"Recorded template version {current} in {project.path / ANSWERS_FILE}.")
+        result = update.apply_update(project, history, new_answers, args.conflict)
+    _print_update(project, result, new_answers)
+    if result.conflicts:
+        count = len(result.conflicts)
+        where = "<<<<<<< markers" if args.conflict == "inline" else "the .rej files"
+        raise UpdateConflictError(
+            f"{count} file{'s' if count > 1 else ''} left with conflicts: "
+            f"{', '.join(result.conflicts)}; resolve them (see {where}), then commit"
+        )
+    return 0
+
+
+def _update_answers(
+    project: update_module.Project, data: Mapping[str, str], ask: Asker | None
+) -> dict[str, Value]:
+    """The answers of the updated project: the recorded ones, --data, and new questions."""
+    from scaffold import options
+
+    problems = answers.unknown_keys(
+        {key: value for key, value in data.items() if key != "framework"},
+        [*options.option_keys(), "project_name"],
+    )
+    if data.get("framework", project.framework.value) != project.framework.value:
+        problems.append(
+            "framework: an update keeps the project's framework; "
+            "use scaffold new for a project with another one"
+        )
+    if problems:
+        raise InvalidAnswersError(problems)
+    name = data.get("project_name", project.name)
+    if "project_name" in data:
+        options.check_name(name, derive_package=False)
+    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
+    resolved = options.resolve(
+        project.framework.value, name, given, ask=ask, previous=project.last_answers
+    )
+    return {"project_name": name, **resolved}
+
+
+def _print_update(
+    project: update_module.Project, result: update_module.UpdateResult, new: Mapping[str, Value]
+) -> None:
+    versions = (
+        f"from template version {result.previous} to {result.version}"
+        if result.previous != result.version
+        else f"at template version {result.version}"
+    )
+    print(f"Updated {project.name} {versions}: {len(result.changes)} files changed.")
+    for change in result.changes:
+        print(f"  {change.kind:<9} {change.path}")
+    added = {key: value for key, value in new.items() if key not in project.answers}
+    if added:
+        shown = ", ".join(f"{key}={format_value(value)}" for key, value in added.items())
+        print(f"New answers: {shown}")
+    if result.changes:
+        print("Review the changes (git status, git diff), then commit them.")
+
+
+def check_update_command(args: argparse.Namespace) -> int:
+    """Exit 0 when the project is on the installed template version, 2 when it can be updated."""
+    from scaffold.versions import update
+    from scaffold.versions.source import installed_history
+
+    project = update.read_project(Path(args.directory))
+    with installed_history() as history:
+        state = update.check(project, history)
+    if args.json:
+        report = {
+            "update_available": state.available,
+            "current_version": state.current,
+            "latest_version": state.latest,
+        }
+        print(json.dumps(report))
+    elif state.available:
+        print(
+            f"{project.name} is on template version {state.current}; "
+            f"{state.latest} is installed: run scaffold update"
+        )
+    else:
+        print(f"{project.name} is up to date (template version {state.current}).")
+    return EXIT_UPDATE_AVAILABLE if state.available else 0
+
+
+def template_source_command(args: argparse.Namespace) -> int:
+    """Print the URL projects record, the versions behind it, and plain copier's set-up."""
+    import shlex
+
+    from scaffold.versions.source import (
+        TEMPLATE_URL,
+        git_config_command,
+        installed_history,
+        publish_user_copy,
+    )
+
+    with installed_history() as history:
+        bundle = publish_user_copy(history)
+        versions = list(history.versions)
+    command = git_config_command(bundle)
+    if args.json:
+        report = {"url": TEMPLATE_URL, "versions": versions, "bundle": str(bundle)}
+        print(json.dumps({**report, "git_config": command}, indent=2))
+        return 0
+    print(f"Projects record their template source as {TEMPLATE_URL}")
+    print(f"Template versions installed: {', '.join(versions)}")
+    print(f"History kept for plain copier in {bundle}")
+    print()
+    print("scaffold update needs nothing more. For copier update and copier check-update,")
+    print("let git find that history under the URL, once per user:")
+    print()
+    print(f"  {shlex.join(command)}")
+    return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
+#: ``check-update`` only, as ``copier check-update --quiet`` does.
+EXIT_UPDATE_AVAILABLE = 2
 
 
 class ScaffoldError(Exception):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from scaffold.errors import DestinationError, PartialOutputKept, ScaffoldError, TemplateError
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.options import git_identity, templates_root
+from scaffold.options import commit_identity, templates_root
 from scaffold.progress import Steps
 from scaffold.questions import Value
 
@@ -221,12 +221,7 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
     if _inside_work_tree(git, request.output_dir) or (request.target / ".git").exists():
         return "The target is inside an existing git repository; skipped git init."
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    identity: list[str] = []
-    if "user.email" not in git_identity():
-        # Without an identity git refuses to commit; use the project's author, or a neutral one.
-        name = str(request.options.get("author_name") or "scaffold")
-        email = str(request.options.get("author_email") or "scaffold@localhost")
-        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    identity = commit_identity(request.options)
     try:
         for args in (
             ["init", "-q"],

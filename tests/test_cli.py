@@ -8,7 +8,7 @@ import pytest
 
 from conftest import clean_env, run_scaffold
 
-COMMANDS = ["new", "recommend", "frameworks"]
+COMMANDS = ["new", "recommend", "frameworks", "update", "check-update", "template-source"]
 
 
 def test_version(workdir):

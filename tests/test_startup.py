@@ -30,6 +30,8 @@ sys.exit(code)
         ["new", "--help"],
         ["recommend", "--defaults", "--json"],
         ["frameworks"],
+        ["update", "--help"],
+        ["check-update", "--help"],
     ],
 )
 def test_light_commands_import_no_heavy_library(args):

@@ -200,6 +200,6 @@ def build_history(
         repo.run("symbolic-ref", "HEAD", BRANCH)
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".partial")
-        repo.run("bundle", "create", "--quiet", str(partial.resolve()), BRANCH, "--tags")
+        repo.run("bundle", "create", "--quiet", str(partial.resolve()), "HEAD", BRANCH, "--tags")
         partial.replace(output)
     return commits

@@ -118,12 +118,11 @@ def user_bundle() -> Path:
     return Path(user_data_dir("scaffold", appauthor=False)) / USER_BUNDLE_NAME
 
 
-def publish_user_copy(history: TemplateHistory, *, create: bool) -> Path | None:
-    """Keep the per-user copy at least as new as ``history``; its path, or None if there is none.
+def publish_user_copy(history: TemplateHistory) -> Path:
+    """Make the per-user copy hold at least ``history``; its path.
 
-    A copy that already holds every version of ``history`` (or a newer one,
-    from a newer scaffold) is left alone; with ``create`` false, a missing copy
-    stays missing.
+    A copy that already holds every version of ``history``, or a newer one
+    (from a newer scaffold), is left alone.
     """
     target = user_bundle()
     if target.is_file():
@@ -134,13 +133,17 @@ def publish_user_copy(history: TemplateHistory, *, create: bool) -> Path | None:
         holds_ours = current.items() >= history.commits.items()
         if holds_ours or (current and Version(list(current)[-1]) > Version(history.latest)):
             return target
-    elif not create:
-        return None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     shutil.copyfile(history.bundle, partial)
     partial.replace(target)
     return target
+
+
+def refresh_user_copy(history: TemplateHistory) -> None:
+    """Bring an existing per-user copy up to ``history``: git may prefer a mapping to it."""
+    if user_bundle().is_file():
+        publish_user_copy(history)
 
 
 def git_config_command(bundle: Path) -> list[str]:
