@@ -205,3 +205,10 @@ def test_frameworks_compares_all_three(workdir):
         assert row in out
     table = json.loads(run_scaffold(["frameworks", "--json"], workdir).stdout)
     assert set(table) == {"django", "flask", "fastapi"}
+
+
+def test_the_cli_knows_the_conflict_modes_of_updates():
+    from scaffold._cli import CONFLICT_MODES
+    from scaffold.versions.update import CONFLICT_MODES as UPDATE_MODES
+
+    assert CONFLICT_MODES == UPDATE_MODES

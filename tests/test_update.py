@@ -571,3 +571,56 @@ def test_a_project_from_the_wheel_updates_after_its_venv_is_gone(tmp_path, home,
     assert result.returncode == 0, result.stderr
     assert answers_of(project)["_commit"] == f"v{B}"
     assert (project / "CHANGELOG.md").is_file()
+
+
+# ------------------------------------------------------------------ git configuration
+
+
+def test_an_old_per_user_copy_is_brought_up_to_date(project, home, release_b):
+    edit_like_a_user(project, same_line=False)
+    set_up = json.loads(run(["template-source", "--json"], project, home).stdout)
+    assert set_up["versions"][-1] == A
+    subprocess.run(set_up["git_config"], env=isolated_env(home), check=True)
+    # git prefers the configured mapping, to A's history; B refreshes that copy first.
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 0, result.stderr
+    assert list(bundle_versions(Path(set_up["bundle"])))[-1] == B
+
+
+def test_a_mapping_to_another_history_is_named(project, home, release_b, tmp_path):
+    with installed_history() as history:
+        elsewhere = tmp_path / "elsewhere.bundle"
+        shutil.copyfile(history.bundle, elsewhere)
+    subprocess.run(
+        ["git", "config", "--global", f"url.{elsewhere}.insteadOf", TEMPLATE_URL],
+        env=isolated_env(home), check=True,
+    )  # fmt: skip
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert f"git does not reach template version {B} through {TEMPLATE_URL}" in error_line(result)
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("framework", ["django", "flask", "fastapi"])
+def test_new_renders_what_the_history_holds_for_its_version(tmp_path, home, framework):
+    """scaffold new renders the installed folder; copier from the bundle gives the same files."""
+    result = run(["new", "svc", "-y", "--framework", framework, "--no-git"], tmp_path, home)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "svc"
+    data = {key: value for key, value in answers_of(project).items() if not key.startswith("_")}
+    from_history = tmp_path / "from-history"
+    code = (
+        "import sys, plumbum, yaml, copier\n"
+        "from scaffold.versions.source import TEMPLATE_URL, installed_history\n"
+        "with installed_history() as history, plumbum.local.env(**history.git_env()):\n"
+        "    copier.run_copy(TEMPLATE_URL, sys.argv[1], data=yaml.safe_load(sys.argv[2]),\n"
+        "        defaults=True, quiet=True, vcs_ref=sys.argv[3])\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(from_history), yaml.safe_dump(data), f"v{A}"],
+        env=isolated_env(home), check=True,
+    )  # fmt: skip
+    ours = tree(project)
+    for own in (".env", ".scaffold-answers.yml", "docs/decisions/0001-framework.md"):
+        del ours[own]
+    assert ours == tree(from_history)
