@@ -30,7 +30,6 @@ from scaffold.report import format_comparison, format_next_steps, format_recomme
 if TYPE_CHECKING:
     from scaffold.progress import Steps
     from scaffold.project import ProjectRequest
-    from scaffold.versions import update as update_module
 
 Asker = Callable[[Question], Value]
 
@@ -278,30 +277,40 @@ def _display_path(path: Path) -> str:
 def update_command(args: argparse.Namespace) -> int:
     """Merge the installed template version into a project; list what changed and conflicts."""
     from scaffold.versions import update
-    from scaffold.versions.source import ANSWERS_FILE, installed_history, refresh_user_copy
+    from scaffold.versions.source import ANSWERS_FILE, installed_history
 
-    project = update.read_project(Path(args.directory))
     given = answers.gather(args.data_file, args.data)
     data = dict(given.data)
     if given.framework:
         data.setdefault("framework", given.framework.value)
-    update.check_repository(project)
     with installed_history() as history:
-        refresh_user_copy(history)
-        if args.from_version:
-            update.check_adoption(project, args.from_version, history)
-            current = args.from_version
-        else:
-            current = update.check(project, history).current
-        if current == history.latest and not data and not args.from_version:
-            print(f"{project.name} is up to date (template version {current}).")
-            return 0
-        new_answers = _update_answers(project, data, _asker(args))
-        if args.from_version:
-            project = update.adopt(project, args.from_version, history)
-            print(f"Recorded template version {current} in {project.path / ANSWERS_FILE}.")
-        result = update.apply_update(project, history, new_answers, args.conflict)
-    _print_update(project, result, new_answers)
+        result = update.update_project(
+            Path(args.directory),
+            history,
+            data=data,
+            ask=_asker(args),
+            conflict=args.conflict,
+            from_version=args.from_version,
+        )
+    name = result.project.name
+    if result.adopted:
+        print(f"Recorded template version {result.previous} in {ANSWERS_FILE} and committed it.")
+    if not result.merged:
+        print(f"{name} is up to date (template version {result.version}).")
+        return 0
+    if result.previous != result.version:
+        print(f"Updated {name} from template version {result.previous} to {result.version}:")
+    else:
+        print(f"Updated {name} at template version {result.version}:")
+    for change in result.changes:
+        print(f"  {change.kind:<9} {change.path}")
+    if result.new_answers:
+        shown = ", ".join(
+            f"{key}={format_value(value)}" for key, value in result.new_answers.items()
+        )
+        print(f"New answers: {shown}")
+    if result.changes:
+        print("Review the changes (git status, git diff), then commit them.")
     if result.conflicts:
         count = len(result.conflicts)
         where = "<<<<<<< markers" if args.conflict == "inline" else "the .rej files"
@@ -310,52 +319,6 @@ def update_command(args: argparse.Namespace) -> int:
             f"{', '.join(result.conflicts)}; resolve them (see {where}), then commit"
         )
     return 0
-
-
-def _update_answers(
-    project: update_module.Project, data: Mapping[str, str], ask: Asker | None
-) -> dict[str, Value]:
-    """The answers of the updated project: the recorded ones, --data, and new questions."""
-    from scaffold import options
-
-    problems = answers.unknown_keys(
-        {key: value for key, value in data.items() if key != "framework"},
-        [*options.option_keys(), "project_name"],
-    )
-    if data.get("framework", project.framework.value) != project.framework.value:
-        problems.append(
-            "framework: an update keeps the project's framework; "
-            "use scaffold new for a project with another one"
-        )
-    if problems:
-        raise InvalidAnswersError(problems)
-    name = data.get("project_name", project.name)
-    if "project_name" in data:
-        options.check_name(name, derive_package=False)
-    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
-    resolved = options.resolve(
-        project.framework.value, name, given, ask=ask, previous=project.last_answers
-    )
-    return {"project_name": name, **resolved}
-
-
-def _print_update(
-    project: update_module.Project, result: update_module.UpdateResult, new: Mapping[str, Value]
-) -> None:
-    versions = (
-        f"from template version {result.previous} to {result.version}"
-        if result.previous != result.version
-        else f"at template version {result.version}"
-    )
-    print(f"Updated {project.name} {versions}: {len(result.changes)} files changed.")
-    for change in result.changes:
-        print(f"  {change.kind:<9} {change.path}")
-    added = {key: value for key, value in new.items() if key not in project.answers}
-    if added:
-        shown = ", ".join(f"{key}={format_value(value)}" for key, value in added.items())
-        print(f"New answers: {shown}")
-    if result.changes:
-        print("Review the changes (git status, git diff), then commit them.")
 
 
 def check_update_command(args: argparse.Namespace) -> int:

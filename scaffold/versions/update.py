@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import Version
 
-from scaffold.errors import NotAProjectError, UpdateError
+from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
 from scaffold.frameworks import Framework
 from scaffold.questions import Value
 from scaffold.versions.git import run_git
 from scaffold.versions.history import tag_of, version_of
-from scaffold.versions.source import ANSWERS_FILE, TEMPLATE_URL, TemplateHistory, stamp_answers
+from scaffold.versions.source import (
+    ANSWERS_FILE,
+    TEMPLATE_URL,
+    TemplateHistory,
+    refresh_user_copy,
+    stamp_answers,
+)
+
+if TYPE_CHECKING:
+    from scaffold.options import Asker
 
 ConflictMode = Literal["inline", "rej"]
 CONFLICT_MODES: tuple[ConflictMode, ...] = ("inline", "rej")
@@ -86,11 +95,81 @@ class Change:
 class UpdateResult:
     """What an update did."""
 
+    #: The project as it is afterwards.
+    project: Project
     previous: str
     version: str
+    #: False when there was nothing to do: already on the installed version, no new answers.
+    merged: bool = True
     changes: tuple[Change, ...] = ()
     #: Files left with conflict markers (inline) or a ``.rej`` file next to them (rej).
     conflicts: tuple[str, ...] = ()
+    #: Answers to questions the project had not been asked before.
+    new_answers: Mapping[str, Value] = field(default_factory=dict)
+    #: True when ``--from-version`` recorded the version first (and committed that).
+    adopted: bool = False
+
+
+def update_project(
+    path: Path,
+    history: TemplateHistory,
+    *,
+    data: Mapping[str, Value] | None = None,
+    ask: Asker | None = None,
+    conflict: ConflictMode = "inline",
+    from_version: str | None = None,
+) -> UpdateResult:
+    """Update the project at ``path`` to the newest version of ``history``: ``scaffold update``.
+
+    ``data`` changes answers or answers new questions; the other new questions
+    are asked with ``ask``, or take their defaults without it. ``from_version``
+    first records the version of a project that records none (scaffold 0.1.0).
+    """
+    project = read_project(path)
+    check_repository(project)
+    refresh_user_copy(history)
+    data = dict(data or {})
+    if from_version:
+        check_adoption(project, from_version, history)
+        current = from_version
+    else:
+        current = check(project, history).current
+    merge = current != history.latest or bool(data)
+    answers = resolve_answers(project, data, ask) if merge else {}
+    if from_version:
+        project = adopt(project, from_version, history)
+    if not merge:
+        return UpdateResult(project, current, current, merged=False, adopted=bool(from_version))
+    new = {key: value for key, value in answers.items() if key not in project.answers}
+    result = apply_update(project, history, answers, conflict)
+    return replace(result, new_answers=new, adopted=bool(from_version))
+
+
+def resolve_answers(
+    project: Project, data: Mapping[str, Value], ask: Asker | None
+) -> dict[str, Value]:
+    """The answers of the updated project: the recorded ones, ``data``, and new questions."""
+    from scaffold import answers, options
+
+    problems = answers.unknown_keys(
+        {key: value for key, value in data.items() if key != "framework"},
+        [*options.option_keys(), "project_name"],
+    )
+    if str(data.get("framework", project.framework.value)) != project.framework.value:
+        problems.append(
+            "framework: an update keeps the project's framework; "
+            "use scaffold new for a project with another one"
+        )
+    if problems:
+        raise InvalidAnswersError(problems)
+    name = str(data.get("project_name", project.name))
+    if "project_name" in data:
+        options.check_name(name, derive_package=False)
+    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
+    resolved = options.resolve(
+        project.framework.value, name, given, ask=ask, previous=project.last_answers
+    )
+    return {"project_name": name, **resolved}
 
 
 def _shown(path: Path) -> str:
@@ -236,7 +315,10 @@ def apply_update(
             ) from error
         raise
     changes = tuple(_status(project.path))
-    return UpdateResult(previous, history.latest, changes, _conflicts(project.path, changes))
+    conflicts = _conflicts(project.path, changes)
+    return UpdateResult(
+        read_project(project.path), previous, history.latest, True, changes, conflicts
+    )
 
 
 def _check_reachable(
