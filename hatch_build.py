@@ -40,14 +40,18 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
 
         self._scratch = Path(tempfile.mkdtemp(prefix="scaffold-build-"))
         output = self._scratch / "templates.bundle"
-        build_history(
-            output,
-            templates=root / "templates",
-            version=self.metadata.version,
-            releases=self.config.get("releases", {}),
-            repository=root if (root / ".git").exists() else None,
-            seed=seed if seed.is_file() else None,
-        )
+        try:
+            build_history(
+                output,
+                templates=root / "templates",
+                version=self.metadata.version,
+                releases=self.config.get("releases", {}),
+                repository=root if (root / ".git").exists() else None,
+                seed=seed if seed.is_file() else None,
+            )
+        except BaseException:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            raise
         build_data["force_include"][str(output)] = BUNDLE
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:

@@ -69,3 +69,19 @@ def test_new_projects_keep_the_record(workdir):
     assert run_scaffold(["new", "api", "-y", "--framework", "django"], workdir).returncode == 0
     record = (workdir / "api" / "docs" / "decisions" / "0001-framework.md").read_text()
     assert "- How: Django was chosen directly" in record
+
+
+def test_a_projects_copier_answers_file_is_a_data_file(workdir):
+    made = run_scaffold(["new", "shop", "-y", "-d", "size=large", "-d", "builtins=yes"], workdir)
+    assert made.returncode == 0, made.stderr
+    shop = workdir / "shop"
+    assert yaml.safe_load((shop / ".copier-answers.yml").read_text())["framework"] == "django"
+    result = run_scaffold(["new", "copy", "-y", "--data-file", "shop/.copier-answers.yml"], workdir)
+    assert result.returncode == 0, result.stderr
+    copy = workdir / "copy"
+    ours = yaml.safe_load((copy / ".copier-answers.yml").read_text())
+    theirs = yaml.safe_load((shop / ".copier-answers.yml").read_text())
+    # Private keys were ignored (the copy records its own), the framework was taken, NAME won.
+    assert ours == {**theirs, "project_name": "copy"}
+    record = (copy / "docs" / "decisions" / "0001-framework.md").read_text()
+    assert "- How: Django was chosen directly" in record
