@@ -1,4 +1,4 @@
-"""Answers from the command line: --data pairs, a --data-file, and whether we may prompt.
+"""Answers from the command line: --data pairs, --data-file files, and whether we may prompt.
 
 Everything here runs before the first question, so a typo is reported at
 once, with every problem in one message, and nothing is written.

@@ -110,11 +110,11 @@ def render(request: ProjectRequest, destination: Path) -> None:
         raise TemplateError(
             f"rendering the {request.framework.value} template failed: {error}"
         ) from error
-    write_decision(request, destination)
+    write_records(request, destination)
 
 
-def write_decision(request: ProjectRequest, project: Path) -> None:
-    """Record the template version, the framework decision and the criteria answers."""
+def write_records(request: ProjectRequest, project: Path) -> None:
+    """Record the template source and version, the framework decision and the criteria answers."""
     from scaffold import __version__
     from scaffold.decision import (
         CRITERIA_FILE,
