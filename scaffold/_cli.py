@@ -20,6 +20,7 @@ from typing import NoReturn
 from scaffold import __version__, interrupts
 from scaffold.errors import (
     EXIT_FAILURE,
+    CheckUpdateUsageError,
     InputEndedError,
     Interrupted,
     ScaffoldError,
@@ -28,6 +29,7 @@ from scaffold.errors import (
 
 FRAMEWORK_NAMES = ("django", "flask", "fastapi")
 INSTALLER_NAMES = ("auto", "uv", "pip")
+CONFLICT_MODES = ("inline", "rej")
 
 DESCRIPTION = """\
 Answer a few questions about a web project, get Django, Flask or FastAPI
@@ -41,10 +43,12 @@ examples:
   scaffold recommend --json -d size=large -d builtins=yes
   scaffold frameworks                  Django, Flask and FastAPI side by side
   scaffold serve --open                the same in a web page, with a zip download
+  scaffold update                      (in a project) merge in the installed templates
 
 exit codes: 0 success, 1 failure (files, environment, rendering, install),
 2 bad command line (options, NAME, --data), 128+N stopped by signal N
-(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
+(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); check-update alone exits 2 when an
+update is available, 1 on any error."""
 
 NEW_EPILOG = """\
 examples:
@@ -88,14 +92,72 @@ Needs the web extra: pip install 'scaffold[web]'. The HTTP API is described in
 docs/web.md. Ctrl-C stops the server (exit code 130)."""
 
 
+UPDATE_EPILOG = """\
+examples:
+  scaffold update                      merge in the installed templates, keep your edits
+  scaffold update -d auth=yes          change an answer through the same merge
+  scaffold update --conflict rej       leave conflicts in .rej files instead of markers
+  scaffold update --from-version 0.1.0 adopt a project made by scaffold 0.1.0 first
+
+The project must be a git repository with everything committed. The result is
+left uncommitted for review; conflicts are listed and make the exit code 1."""
+
+CHECK_UPDATE_EPILOG = """\
+examples:
+  scaffold check-update                in the project's directory
+  scaffold check-update --json ../shop {"update_available": ..., "current_version": ...}
+
+exit codes: 0 up to date, 2 an update is available, 1 error. Offline: it only
+compares the project's recorded version with the templates installed."""
+
+TEMPLATE_SOURCE_EPILOG = """\
+examples:
+  scaffold template-source             the URL, the versions, the git config line
+  scaffold template-source --json
+
+scaffold update needs no set-up. Plain copier (copier update, copier
+check-update) needs the git configuration line this prints, once per user."""
+
+#: Help line, description and epilog of each command that works on an existing project.
+PROJECT_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "update": (
+        "update a project to the installed templates",
+        "Update the project in DIR to the templates installed with scaffold.",
+        UPDATE_EPILOG,
+    ),
+    "check-update": (
+        "exit 2 if a project's templates can be updated",
+        "Compare the template version of the project in DIR with the installed one.",
+        CHECK_UPDATE_EPILOG,
+    ),
+    "template-source": (
+        "the template source; set-up for plain copier",
+        "Show the template source projects record and how git reaches it.",
+        TEMPLATE_SOURCE_EPILOG,
+    ),
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors go through scaffold's one error boundary.
 
     A mistyped command, choice or option gets a "did you mean" suggestion.
     """
 
+    #: The error raised for a bad command line; check-update's maps to exit code 1.
+    usage_error: type[UsageError] = UsageError
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise self.usage_error(f"{message} (see '{self.prog} --help')")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Unknown arguments of a command with its own usage error are reported by it."""
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra and self.usage_error is not UsageError:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed, extra
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
         # argparse's own check, plus the closest valid choice when there is one.
@@ -150,7 +212,12 @@ def _answer_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="answer a question; repeatable; wins over --data-file",
     )
-    group.add_argument("--data-file", metavar="FILE", help="answers in a YAML or JSON file")
+    group.add_argument(
+        "--data-file",
+        action="append",
+        metavar="FILE",
+        help="answers in a YAML or JSON file, such as a project's .copier-answers.yml; repeatable",
+    )
 
 
 def _bounded(
@@ -326,7 +393,54 @@ def build_parser() -> argparse.ArgumentParser:
     _debug_option(frameworks, argparse.SUPPRESS)
     frameworks.set_defaults(command=_commands.frameworks_command)
     _serve_parser(commands, formatter)
+
+    update = _command(commands, "update")
+    _directory_argument(update)
+    _answer_options(update)
+    update.add_argument(
+        "--conflict",
+        choices=CONFLICT_MODES,
+        default="inline",
+        help="mark conflicts inline (<<<<<<< markers, the default) or in .rej files",
+    )
+    update.add_argument(
+        "--from-version",
+        metavar="VERSION",
+        help="the scaffold version that made a project recording none (0.1.0); commits that",
+    )
+    _debug_option(update, argparse.SUPPRESS)
+    update.set_defaults(command=_commands.update_command)
+
+    check_update = _command(commands, "check-update")
+    check_update.usage_error = CheckUpdateUsageError
+    _directory_argument(check_update)
+    check_update.add_argument("--json", action="store_true", help="print one JSON object")
+    _debug_option(check_update, argparse.SUPPRESS)
+    check_update.set_defaults(command=_commands.check_update_command)
+
+    source = _command(commands, "template-source")
+    source.add_argument("--json", action="store_true", help="print one JSON object")
+    _debug_option(source, argparse.SUPPRESS)
+    source.set_defaults(command=_commands.template_source_command)
     return parser
+
+
+def _command(commands: argparse._SubParsersAction[_Parser], name: str) -> _Parser:
+    summary, description, epilog = PROJECT_COMMANDS[name]
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+
+
+def _directory_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "directory", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 
 from scaffold import answers
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY, Answers
-from scaffold.errors import InstallError, InvalidAnswersError, UsageError
+from scaffold.errors import (
+    EXIT_UPDATE_AVAILABLE,
+    InstallError,
+    InvalidAnswersError,
+    UpdateConflictError,
+    UsageError,
+)
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
@@ -67,7 +73,7 @@ def _criteria_answers(given: Mapping[str, str], interactive: bool) -> Answers:
 
 def recommend_command(args: argparse.Namespace) -> int:
     """Run the questionnaire and print the recommendation, as text or one JSON object."""
-    given = answers.check_criteria(answers.gather(args.data_file, args.data))
+    given = answers.check_criteria(answers.gather(args.data_file, args.data).data)
     interactive = _interactive(args)
     if not interactive:
         _say_defaults_used(args, [q.key for q in CRITERIA if q.key not in given])
@@ -108,31 +114,28 @@ def new_command(args: argparse.Namespace) -> int:
 
     # Everything already known is checked before the first question.
     name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
-    data = answers.gather(args.data_file, args.data)
+    given = answers.gather(args.data_file, args.data)
+    # --framework, else the framework a project's own answers file records.
+    direct = Framework(args.framework) if args.framework else given.framework
     try:
-        criteria_given, option_given = answers.check_project(name, data, args.framework)
+        criteria_given, option_given = answers.check_project(
+            name, given.data, direct.value if direct else None
+        )
     except UsageError as error:
         if args.name != "." or isinstance(error, InvalidAnswersError):
             raise
         raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
-    check_destination(
-        output_dir / name,
-        force=args.force,
-        parents=args.parents,
-        framework=Framework(args.framework) if args.framework else None,
-    )
+    check_destination(output_dir / name, force=args.force, parents=args.parents, framework=direct)
     if args.install or args.check:
         from scaffold.install import choose_installer
 
         choose_installer(installer)  # refuse --installer uv without uv, before any work
 
-    if _interactive(args):
-        framework, resolved = _ask_everything(args, name, criteria_given, option_given)
-    else:
-        framework, resolved = _take_defaults(args, name, criteria_given, option_given)
-    request = _request(args, name, framework, resolved, output_dir)
+    choose = _ask_everything if _interactive(args) else _take_defaults
+    framework, resolved, recommendation = choose(args, name, direct, criteria_given, option_given)
+    request = _request(args, name, framework, resolved, output_dir, recommendation)
     if args.pretend:
         return _pretend(request)
     return _create(args, request, installer)
@@ -141,44 +144,49 @@ def new_command(args: argparse.Namespace) -> int:
 def _take_defaults(
     args: argparse.Namespace,
     name: str,
+    direct: Framework | None,
     criteria_given: Mapping[str, str],
     option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value]]:
+) -> tuple[Framework, dict[str, Value], Recommendation | None]:
     """No prompts: the framework and options from the answers given and the defaults.
 
     Every option is checked before anything is printed, so bad input gets one line.
+    With the framework given directly, criteria given alongside still say what they
+    would have recommended (and what the choice gives up).
     """
     from scaffold import options
 
-    recommendation = None
-    if args.framework:
-        framework = Framework(args.framework)
-    else:
+    recommendation: Recommendation | None
+    if direct is None:
         recommendation = recommend(Answers(criteria_given))
         framework = recommendation.framework
-    resolved = options.resolve(framework.value, name, option_given)
-    unanswered = [] if args.framework else [q.key for q in CRITERIA if q.key not in criteria_given]
-    _say_defaults_used(args, unanswered + [key for key in resolved if key not in option_given])
-    if recommendation is not None:
-        print(format_summary(recommendation, terminal_width()))
     else:
-        _warn_about_flag(framework, criteria_given)
-    return framework, resolved
+        recommendation = recommend(Answers(criteria_given)) if criteria_given else None
+        framework = direct
+    resolved = options.resolve(framework.value, name, option_given)
+    unanswered = [] if direct else [q.key for q in CRITERIA if q.key not in criteria_given]
+    _say_defaults_used(args, unanswered + [key for key in resolved if key not in option_given])
+    if direct is None and recommendation is not None:
+        print(format_summary(recommendation, terminal_width()))
+    elif recommendation is not None:
+        _warn_override(recommendation, framework, among=criteria_given)
+    return framework, resolved, recommendation
 
 
 def _ask_everything(
     args: argparse.Namespace,
     name: str,
+    direct: Framework | None,
     criteria_given: Mapping[str, str],
     option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value]]:
+) -> tuple[Framework, dict[str, Value], Recommendation | None]:
     """At a terminal: the questionnaire, the framework, the options, then the summary."""
     from scaffold import options
 
     prompts = _prompts()
     criteria: Answers | None = None
-    if args.framework:
-        framework = Framework(args.framework)
+    if direct is not None:
+        framework = direct
         _warn_about_flag(framework, criteria_given)
     else:
         criteria = Answers(prompts.ask_criteria(CRITERIA, criteria_given))
@@ -189,7 +197,10 @@ def _ask_everything(
         framework = _pick(recommendation, option_given)
     ask = prompts.ask if prompts.confirm("Customize project options?", default=False) else None
     resolved = options.resolve(framework.value, name, option_given, ask=ask)
-    return _review(name, criteria, framework, resolved, option_given)
+    framework, resolved, criteria = _review(name, criteria, framework, resolved, option_given)
+    if criteria is None:
+        criteria = Answers(criteria_given) if criteria_given else None
+    return framework, resolved, recommend(criteria) if criteria is not None else None
 
 
 def _installer(args: argparse.Namespace) -> Installer:
@@ -265,7 +276,7 @@ def _review(
     framework: Framework,
     resolved: dict[str, Value],
     option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value]]:
+) -> tuple[Framework, dict[str, Value], Answers | None]:
     """Show every answer and let the user change any one of them, before anything is written.
 
     A changed criterion updates the recommendation (and asks for the framework again
@@ -280,7 +291,7 @@ def _review(
         print(format_answers(criteria, framework, resolved, terminal_width()))
         key = prompts.choose_answer_to_change(_changeable(criteria, framework, resolved))
         if key is None:
-            return framework, resolved
+            return framework, resolved, criteria
         if criteria is not None and key in CRITERIA_BY_KEY:
             question = dataclasses.replace(CRITERIA_BY_KEY[key], default=criteria[key])
             criteria = criteria.replace(**{key: str(prompts.ask(question))})
@@ -332,6 +343,7 @@ def _request(
     framework: Framework,
     resolved: Mapping[str, Value],
     output_dir: Path,
+    recommendation: Recommendation | None,
 ) -> ProjectRequest:
     from scaffold.project import ProjectRequest
 
@@ -344,6 +356,7 @@ def _request(
         git=not args.no_git,
         keep_on_failure=args.keep_on_failure,
         parents=args.parents,
+        recommendation=recommendation,
     )
 
 
@@ -428,3 +441,105 @@ def _display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def update_command(args: argparse.Namespace) -> int:
+    """Merge the installed template version into a project; list what changed and conflicts."""
+    from scaffold.versions import update
+    from scaffold.versions.source import ANSWERS_FILE, installed_history
+
+    given = answers.gather(args.data_file, args.data)
+    data = dict(given.data)
+    if given.framework:
+        data.setdefault("framework", given.framework.value)
+    with installed_history() as history:
+        result = update.update_project(
+            Path(args.directory),
+            history,
+            data=data,
+            ask=_prompts().ask if _interactive(args) else None,
+            conflict=args.conflict,
+            from_version=args.from_version,
+        )
+    name = result.project.name
+    if result.adopted:
+        print(f"Recorded template version {result.previous} in {ANSWERS_FILE} and committed it.")
+    if not result.merged:
+        print(f"{name} is up to date (template version {result.version}).")
+        return 0
+    if result.previous != result.version:
+        print(f"Updated {name} from template version {result.previous} to {result.version}:")
+    else:
+        print(f"Updated {name} at template version {result.version}:")
+    for change in result.changes:
+        print(f"  {change.kind:<9} {change.path}")
+    if result.new_answers:
+        shown = ", ".join(
+            f"{key}={format_value(value)}" for key, value in result.new_answers.items()
+        )
+        print(f"New answers: {shown}")
+    if result.changes:
+        print("Review the changes (git status, git diff), then commit them.")
+    if result.conflicts:
+        count = len(result.conflicts)
+        where = "<<<<<<< markers" if args.conflict == "inline" else "the .rej files"
+        raise UpdateConflictError(
+            f"{count} file{'s' if count > 1 else ''} left with conflicts: "
+            f"{', '.join(result.conflicts)}; resolve them (see {where}), then commit"
+        )
+    return 0
+
+
+def check_update_command(args: argparse.Namespace) -> int:
+    """Exit 0 when the project is on the installed template version, 2 when it can be updated."""
+    from scaffold.versions import update
+    from scaffold.versions.source import installed_history
+
+    project = update.read_project(Path(args.directory))
+    with installed_history() as history:
+        state = update.check(project, history)
+    if args.json:
+        report = {
+            "update_available": state.available,
+            "current_version": state.current,
+            "latest_version": state.latest,
+        }
+        print(json.dumps(report))
+    elif state.available:
+        print(
+            f"{project.name} is on template version {state.current}; "
+            f"{state.latest} is installed: run scaffold update"
+        )
+    else:
+        print(f"{project.name} is up to date (template version {state.current}).")
+    return EXIT_UPDATE_AVAILABLE if state.available else 0
+
+
+def template_source_command(args: argparse.Namespace) -> int:
+    """Print the URL projects record, the versions behind it, and plain copier's set-up."""
+    import shlex
+
+    from scaffold.versions.source import (
+        TEMPLATE_URL,
+        git_config_command,
+        installed_history,
+        publish_user_copy,
+    )
+
+    with installed_history() as history:
+        bundle = publish_user_copy(history)
+        versions = list(history.versions)
+    command = git_config_command(bundle)
+    if args.json:
+        report = {"url": TEMPLATE_URL, "versions": versions, "bundle": str(bundle)}
+        print(json.dumps({**report, "git_config": command}, indent=2))
+        return 0
+    print(f"Projects record their template source as {TEMPLATE_URL}")
+    print(f"Template versions installed: {', '.join(versions)}")
+    print(f"History kept for plain copier in {bundle}")
+    print()
+    print("scaffold update needs nothing more. For copier update and copier check-update,")
+    print("let git find that history under the URL, once per user:")
+    print()
+    print(f"  {shlex.join(command)}")
+    return 0

@@ -1,4 +1,4 @@
-"""Answers from the command line: --data pairs, a --data-file, and whether we may prompt.
+"""Answers from the command line: --data pairs, --data-file files, and whether we may prompt.
 
 Everything here runs before the first question, so a typo is reported at
 once, with every problem in one message, and nothing is written.
@@ -10,13 +10,15 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from scaffold import options
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY
 from scaffold.errors import DataFileError, InvalidAnswersError
+from scaffold.frameworks import Framework
 from scaffold.questions import Value, parse_bool, parse_data_pairs, unknown_key_message
 
 #: Keys that look like answers but are given another way.
@@ -154,9 +156,37 @@ def _bounded_loader(label: str) -> type:
     return BoundedLoader
 
 
-def gather(data_file: str | None, pairs: list[str] | None) -> dict[str, Any]:
-    """Answers from the data file, then from --data, which wins on a repeated key."""
-    data: dict[str, Any] = load_data_file(Path(data_file)) if data_file else {}
+@dataclass(frozen=True)
+class Given:
+    """Answers from the command line, and the framework a data file records, if any."""
+
+    data: dict[str, Any]
+    #: A project's own answers file records its framework; --framework wins over it.
+    framework: Framework | None = None
+
+
+def gather(data_files: Sequence[str] | None, pairs: list[str] | None) -> Given:
+    """Answers from the data files in order, then from --data, which wins on a repeated key.
+
+    A data file may be a project's own ``.copier-answers.yml``: its private keys
+    (``_src_path``, ``_commit``) are ignored, its ``framework`` is kept aside and
+    its ``project_name`` gives way to NAME.
+    """
+    data: dict[str, Any] = {}
+    framework: Framework | None = None
+    for data_file in data_files or ():
+        loaded = load_data_file(Path(data_file))
+        if "framework" in loaded:
+            value = loaded.pop("framework")
+            try:
+                framework = Framework(str(value).strip().lower())
+            except ValueError:
+                valid = ", ".join(Framework)
+                raise DataFileError(
+                    f"--data-file {data_file}: framework={value} is not one of: {valid}"
+                ) from None
+        loaded.pop("project_name", None)
+        data.update((key, value) for key, value in loaded.items() if not key.startswith("_"))
     data.update(parse_data_pairs(pairs or []))
     if broken := [key for key, value in data.items() if not _is_text(key) or not _is_text(value)]:
         raise InvalidAnswersError(
@@ -166,7 +196,7 @@ def gather(data_file: str | None, pairs: list[str] | None) -> dict[str, Any]:
                 for key in broken
             ]
         )
-    return data
+    return Given(data, framework)
 
 
 def _is_text(value: object) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+#: ``check-update`` only, as ``copier check-update --quiet`` does.
+EXIT_UPDATE_AVAILABLE = 2
 
 
 class ScaffoldError(Exception):
@@ -61,7 +63,7 @@ class ClashError(DestinationError):
 
 
 class GitError(ScaffoldError):
-    """git failed to create the project's repository or its first commit; nothing was moved."""
+    """A git command failed (a first commit, the template history); its last line says why."""
 
 
 class PartialOutputKept(ScaffoldError):
@@ -117,3 +119,25 @@ class Interrupted(KeyboardInterrupt):
         self.signal_number = signal_number
         #: The status a shell reports for a process stopped by this signal.
         self.exit_code = 128 + signal_number
+
+
+class TemplateHistoryError(TemplateError):
+    """The template history cannot be built or read: a release is missing, git failed."""
+
+
+class NotAProjectError(ScaffoldError):
+    """The directory holds no project scaffold can update: no answers file, another template."""
+
+
+class UpdateError(ScaffoldError):
+    """The project cannot be updated: no git, uncommitted changes, an unknown or newer version."""
+
+
+class UpdateConflictError(ScaffoldError):
+    """The update is applied but some files hold conflicts that a person has to resolve."""
+
+
+class CheckUpdateUsageError(UsageError):
+    """A bad ``check-update`` command line; exit code 2 means "update available" there."""
+
+    exit_code = EXIT_FAILURE

@@ -276,6 +276,18 @@ def _supported_python() -> str:
     return f"{major}.{minor}"
 
 
+def commit_identity(answers: Mapping[str, object]) -> list[str]:
+    """``-c`` options that let git commit when the user has no identity configured.
+
+    Without one git refuses to commit; the project's author stands in, or a neutral one.
+    """
+    if "user.email" in git_identity():
+        return []
+    name = str(answers.get("author_name") or "scaffold")
+    email = str(answers.get("author_email") or "scaffold@localhost")
+    return ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+
+
 def git_identity() -> dict[str, str]:
     """``user.name`` and ``user.email`` from the user's git configuration, where set."""
     git = shutil.which("git")
@@ -388,13 +400,17 @@ def resolve(
     project_name: str,
     given: Mapping[str, Value],
     ask: Asker | None = None,
+    previous: Mapping[str, Value] | None = None,
 ) -> dict[str, Value]:
     """Every option's answer for this project, in copier.yml's order.
 
     Given answers are used as they are; the rest are asked with ``ask`` or, without
-    it, take their defaults. Every value passes the same checks, now with the
+    it, take their defaults. ``previous`` answers (a project's answers file, when
+    updating it) stand in for questions not given, and are dropped where their
+    question no longer applies. Every value passes the same checks, now with the
     framework known.
     """
+    previous = previous or {}
     context: dict[str, Any] = {"framework": framework, "project_name": project_name}
     runtime = runtime_defaults()
     problems: list[str] = []
@@ -415,6 +431,8 @@ def resolve(
                 )
         if option.key in given:
             value = given[option.key]
+        elif option.key in previous:
+            value = previous[option.key]
         else:
             value = ask(question) if ask else question.default
         try:

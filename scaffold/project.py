@@ -26,13 +26,16 @@ import contextlib
 import filecmp
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaffold import interrupts
 from scaffold.errors import (
@@ -46,9 +49,12 @@ from scaffold.errors import (
     TemplateError,
 )
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.options import git_identity, templates_root
+from scaffold.options import commit_identity, templates_root
 from scaffold.progress import Steps
 from scaffold.questions import Value
+
+if TYPE_CHECKING:
+    from scaffold.recommender import Recommendation
 
 ENV_FILE = ".env"
 ANSWERS_FILE = ".copier-answers.yml"
@@ -74,6 +80,8 @@ class ProjectRequest:
     keep_on_failure: bool = False
     #: Create ``output_dir`` and its missing parents (``--parents``).
     parents: bool = False
+    #: The recommendation the framework was chosen against; None when it was given directly.
+    recommendation: Recommendation | None = None
 
     @property
     def target(self) -> Path:
@@ -219,7 +227,13 @@ def _check_framework(target: Path, framework: Framework) -> None:
 
 
 def render(request: ProjectRequest, destination: Path) -> None:
-    """Run copier on the bundled template into ``destination``, non-interactively and untrusted."""
+    """Render the installed templates into ``destination``, with the framework decision recorded.
+
+    copier renders the installed template folder, which holds the same files as
+    the newest commit of the template history, and the answers file then gets
+    the portable source and version (``scaffold.versions.source``); rendering
+    from the folder is what keeps ``scaffold new`` as fast as ``copier copy``.
+    """
     from copier import run_copy
 
     try:
@@ -239,6 +253,29 @@ def render(request: ProjectRequest, destination: Path) -> None:
         raise TemplateError(
             f"rendering the {request.framework.value} template failed: {error}"
         ) from error
+    write_records(request, destination)
+
+
+def write_records(request: ProjectRequest, project: Path) -> None:
+    """Record the template source and version, the framework decision and the criteria answers."""
+    from scaffold import __version__
+    from scaffold.decision import (
+        CRITERIA_FILE,
+        RECORD_FILE,
+        Decision,
+        RecordContext,
+        criteria_answers,
+        decision_record,
+    )
+    from scaffold.versions.source import ANSWERS_FILE, stamp_answers
+
+    stamp_answers(project / ANSWERS_FILE, __version__)
+    decision = Decision(request.framework, request.recommendation)
+    context = RecordContext(request.name, date.today().isoformat(), __version__)
+    record = project / RECORD_FILE
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(decision_record(decision, context), encoding="utf-8")
+    (project / CRITERIA_FILE).write_text(criteria_answers(decision), encoding="utf-8")
 
 
 def list_files(root: Path) -> list[str]:
@@ -448,12 +485,7 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
         return "git was not found, so no repository was created; run 'git init' later."
     if _inside_work_tree(git, request.target):
         return "The target is inside an existing git repository; skipped git init."
-    identity: list[str] = []
-    if "user.email" not in git_identity():
-        # Without an identity git refuses to commit; use the project's author, or a neutral one.
-        name = str(request.options.get("author_name") or "scaffold")
-        email = str(request.options.get("author_email") or "scaffold@localhost")
-        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    identity = commit_identity(request.options)
     try:
         for args in (
             ["init", "-q"],
@@ -476,19 +508,38 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
 
 
 def _git(git: str, directory: Path, *args: str, stdin: str | None = None) -> str:
-    """Run one git command in ``directory``, never prompting; its output, or CalledProcessError."""
+    """Run one git command in ``directory``, never prompting; its output, or CalledProcessError.
+
+    git runs in its own process group, killed (with whatever it started) before
+    an interrupt goes on to remove the staging directory, so no git is left
+    writing into a directory being cleaned up.
+    """
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1"}
-    return subprocess.run(
-        [git, *args],
-        cwd=directory,
-        env=env,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=GIT_TIMEOUT,
-        check=True,
-    ).stdout
+    argv = [git, *args]
+    process: subprocess.Popen[str] | None = None
+    try:
+        with interrupts.deferred():  # a signal now waits until the process can be stopped
+            process = subprocess.Popen(
+                argv,
+                cwd=directory,
+                env=env,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+        output, errors = process.communicate(stdin, timeout=GIT_TIMEOUT)
+    except BaseException:
+        if process is not None:
+            with interrupts.deferred():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        raise
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, argv, output, errors)
+    return output
 
 
 def _inside_work_tree(git: str, directory: Path) -> bool:

@@ -23,31 +23,39 @@ def render_project(parent: Path, framework: Framework, *extra: str, name: str = 
 
 def install_project(project: Path) -> Path:
     """A fresh venv in ``project/.venv`` with the project and its dev extra; returns its bin dir."""
-    venv = project / ".venv"
+    return make_venv(project / ".venv", "-e", ".[dev]", cwd=project)
+
+
+def make_venv(venv: Path, *requirements: str, cwd: Path | None = None) -> Path:
+    """A fresh venv with ``requirements`` installed (with uv when there is one); its bin dir."""
+    python = str(venv / "bin" / "python")
     uv = find_uv()
     if uv:
         commands = [
             [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                str(venv / "bin" / "python"),
-                "-e",
-                ".[dev]",
-            ],
+            [uv, "pip", "install", "--quiet", "--python", python, *requirements],
         ]
     else:
         commands = [
             [sys.executable, "-m", "venv", str(venv)],
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-e", ".[dev]"],
+            [python, "-m", "pip", "install", "-q", *requirements],
         ]
     for command in commands:
-        result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
         assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
     return venv / "bin"
+
+
+def build_wheel(source: Path, out: Path, env: dict[str, str] | None = None) -> Path:
+    """Build scaffold's wheel from ``source`` (a checkout or an sdist) into ``out``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        env=None if env is None else {**os.environ, **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (wheel,) = out.glob("scaffold-*.whl")
+    return wheel
 
 
 def project_env(bin_dir: Path, **overrides: str | None) -> dict[str, str]:

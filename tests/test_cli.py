@@ -8,7 +8,7 @@ import pytest
 
 from conftest import clean_env, run_scaffold
 
-COMMANDS = ["new", "recommend", "frameworks", "serve"]
+COMMANDS = ["new", "recommend", "frameworks", "serve", "update", "check-update", "template-source"]
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
@@ -290,3 +290,10 @@ def test_frameworks_compares_all_three(workdir):
         assert row in out
     table = json.loads(run_scaffold(["frameworks", "--json"], workdir).stdout)
     assert set(table) == {"django", "flask", "fastapi"}
+
+
+def test_the_cli_knows_the_conflict_modes_of_updates():
+    from scaffold._cli import CONFLICT_MODES
+    from scaffold.versions.update import CONFLICT_MODES as UPDATE_MODES
+
+    assert CONFLICT_MODES == UPDATE_MODES

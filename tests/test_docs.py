@@ -26,7 +26,16 @@ def cli_reference() -> str:
     from scaffold._cli import build_parser
 
     sections = []
-    for command in ([], ["new"], ["recommend"], ["frameworks"], ["serve"]):
+    commands = [
+        "new",
+        "recommend",
+        "frameworks",
+        "serve",
+        "update",
+        "check-update",
+        "template-source",
+    ]
+    for command in ([], *([name] for name in commands)):
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
             os.environ["COLUMNS"] = "100"

@@ -272,11 +272,27 @@ STAGES = {
 SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
 
 
+@pytest.fixture
+def slow_commit(tmp_path: Path) -> dict[str, str]:
+    """An environment whose new git repositories take seconds to commit (a sleeping hook).
+
+    Without it, a loaded machine can finish the commit and the move between the
+    moment a test sees the commit begin and the moment its signal arrives.
+    """
+    hooks = tmp_path / "git-template" / "hooks"
+    hooks.mkdir(parents=True)
+    hook = hooks / "pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 5\n")
+    hook.chmod(0o755)
+    return {"GIT_TEMPLATE_DIR": str(hooks.parent)}
+
+
 @pytest.mark.parametrize("stage", sorted(STAGES))
 @pytest.mark.parametrize("number", SIGNALS, ids=[s.name for s in SIGNALS])
-def test_a_signal_while_generating_cleans_up_like_ctrl_c(workdir, stage, number):
+def test_a_signal_while_generating_cleans_up_like_ctrl_c(workdir, stage, number, slow_commit):
     (workdir / "keep.txt").write_text("precious")
-    process = start(["new", "shop", "-y", "--framework", "django"], workdir)
+    env = slow_commit if stage == "committing" else {}
+    process = start(["new", "shop", "-y", "--framework", "django"], workdir, **env)
     wait_for(lambda: STAGES[stage](workdir / "shop"), process, f"{stage} began")
     process.send_signal(number)
     _out, err = process.communicate(timeout=60)
@@ -287,8 +303,8 @@ def test_a_signal_while_generating_cleans_up_like_ctrl_c(workdir, stage, number)
     assert sorted(snapshot(workdir)) == ["keep.txt"]
 
 
-def test_a_second_signal_does_not_cut_the_clean_up_short(workdir):
-    process = start(["new", "shop", "-y"], workdir)
+def test_a_second_signal_does_not_cut_the_clean_up_short(workdir, slow_commit):
+    process = start(["new", "shop", "-y"], workdir, **slow_commit)
     wait_for(lambda: STAGES["committing"](workdir / "shop"), process, "the commit began")
     sent = (signal.SIGTERM, signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
     for number in sent:
@@ -538,7 +554,7 @@ def test_a_disk_that_fills_up_while_git_commits_fails_the_run_and_moves_nothing(
 def test_a_full_disk_while_rendering_leaves_nothing(small_disk):
     work = small_disk / "work"
     work.mkdir()
-    (small_disk / "filler").write_bytes(b"\0" * (16 * 1024 * 1024 - 200 * 1024))
+    (small_disk / "filler").write_bytes(b"\0" * (16 * 1024 * 1024 - 64 * 1024))
     result = subprocess.run(
         [*scaffold_command(), "new", "shop", "-y", "--framework", "django"], cwd=work,
         env=clean_env(), capture_output=True, text=True, timeout=120, check=False,

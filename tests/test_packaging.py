@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
 import scaffold
+from generated import build_wheel
 from scaffold.answers import ci_is_set
+from scaffold.install import find_uv
 from scaffold.options import templates_root
+from scaffold.versions.history import bundle_versions, sort_versions
+from scaffold.versions.source import installed_history, releases_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    (built,) = out.glob("scaffold-*.whl")
-    return zipfile.ZipFile(built)
+    return zipfile.ZipFile(build_wheel(ROOT, tmp_path_factory.mktemp("wheel")))
 
 
 def test_every_template_file_ships_inside_the_package(wheel):
@@ -52,3 +50,66 @@ def test_ci_runs_against_the_installed_wheel_not_the_source_tree():
     package_dir = Path(scaffold.__file__).resolve().parent
     assert package_dir != ROOT / "scaffold", "CI must test a non-editable install"
     assert templates_root() == package_dir / "templates"
+
+
+def _history_of(wheel: zipfile.ZipFile, scratch: Path) -> dict[str, str]:
+    bundle = scratch / "templates.bundle"
+    bundle.write_bytes(wheel.read("scaffold/versions/templates.bundle"))
+    return bundle_versions(bundle)
+
+
+def test_the_wheel_ships_the_history_of_every_release(wheel, tmp_path):
+    commits = _history_of(wheel, tmp_path)
+    assert list(commits) == [*sort_versions(list(releases_of(ROOT))), scaffold.__version__]
+    # The newest commit holds exactly the template files the wheel ships as a folder.
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", str(tmp_path / "templates.bundle"), str(clone)], check=True
+    )
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout.split("\0")[:-1]
+    prefix = "scaffold/templates/"
+    shipped = [name.removeprefix(prefix) for name in wheel.namelist() if name.startswith(prefix)]
+    assert sorted(listed) == sorted(shipped)
+    tag = subprocess.run(
+        ["git", "describe", "--tags"], cwd=clone, capture_output=True, text=True, check=True
+    )
+    assert tag.stdout.strip() == f"v{scaffold.__version__}"
+    # The same commit ids as the history this checkout builds for itself.
+    with installed_history() as history:
+        assert dict(history.commits) == commits
+
+
+@pytest.mark.skipif(find_uv() is None, reason="building an sdist needs uv here")
+def test_an_sdist_carries_the_history_to_its_wheel(wheel, tmp_path):
+    built = subprocess.run(
+        [str(find_uv()), "build", "--sdist", "-q", "--out-dir", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (sdist,) = tmp_path.glob("scaffold-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"hatch_build.py", "scaffold/versions/templates.bundle"} <= names
+    expected = _history_of(wheel, tmp_path)
+    # Built from the sdist (no .git), with git and without it: the same commit ids.
+    for name, env in (
+        ("with-git", None),
+        ("without-git", {"PATH": str(Path(sys.executable).parent)}),
+    ):
+        rebuilt = build_wheel(sdist, tmp_path / name, env=env)
+        assert _history_of(zipfile.ZipFile(rebuilt), tmp_path / name) == expected
+
+
+def test_a_shallow_clone_says_how_to_get_the_releases(tmp_path):
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", ROOT.as_uri(), str(clone)], check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(clone)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "are not in this checkout; build from a full clone (git fetch --unshallow)" in (
+        result.stderr
+    )

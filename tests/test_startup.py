@@ -34,6 +34,8 @@ sys.exit(code)
         ["recommend", "--defaults", "--json"],
         ["frameworks"],
         ["serve", "--help"],
+        ["update", "--help"],
+        ["check-update", "--help"],
     ],
 )
 def test_light_commands_import_no_heavy_library(args):

@@ -1,0 +1,1 @@
+"""Template versions: the history of the templates scaffold ships, and updating projects to it."""

@@ -1,0 +1,389 @@
+"""Bring a generated project to the installed template version with copier's 3-way merge.
+
+Everything that can refuse an update is checked first, each with a one-line
+error, before the project is touched: that it is a scaffold project, a git
+repository with nothing uncommitted, on a version the installed history knows
+and not newer than it. copier's ``run_update`` then renders the project's
+version and the installed one from the history, carries the user's changes
+over and marks conflicts. A failure or Ctrl-C inside the merge puts the project
+back to its last commit, which the checks proved equal to the working tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from packaging.version import Version
+
+from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
+from scaffold.frameworks import Framework
+from scaffold.questions import Value
+from scaffold.versions.git import run_git
+from scaffold.versions.history import tag_of, version_of
+from scaffold.versions.source import (
+    ANSWERS_FILE,
+    TEMPLATE_URL,
+    TemplateHistory,
+    refresh_user_copy,
+    stamp_answers,
+)
+
+if TYPE_CHECKING:
+    from scaffold.options import Asker
+
+ConflictMode = Literal["inline", "rej"]
+CONFLICT_MODES: tuple[ConflictMode, ...] = ("inline", "rej")
+#: How each kind of change is shown, by ``git status --porcelain`` code.
+CHANGE_WORDS = {"M": "modified", "A": "added", "D": "removed", "R": "renamed", "?": "added"}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated project as its answers file describes it."""
+
+    path: Path
+    answers: Mapping[str, Any]
+
+    @property
+    def framework(self) -> Framework:
+        """The framework the project was generated for."""
+        return Framework(self.answers["framework"])
+
+    @property
+    def name(self) -> str:
+        """The project's name (its ``project_name`` answer)."""
+        return str(self.answers["project_name"])
+
+    @property
+    def version(self) -> str | None:
+        """The template version it records; None when it records none (scaffold 0.1.0)."""
+        commit = self.answers.get("_commit")
+        return version_of(str(commit)) if commit is not None else None
+
+    @property
+    def last_answers(self) -> dict[str, Value]:
+        """The answers to the template's questions, without copier's private keys."""
+        return {key: value for key, value in self.answers.items() if not key.startswith("_")}
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """The version a project is on and the one installed."""
+
+    current: str
+    latest: str
+
+    @property
+    def available(self) -> bool:
+        """True when the installed templates are newer than the project's."""
+        return Version(self.latest) > Version(self.current)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file the update touched, as git sees it afterwards."""
+
+    path: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an update did."""
+
+    #: The project as it is afterwards.
+    project: Project
+    previous: str
+    version: str
+    #: False when there was nothing to do: already on the installed version, no new answers.
+    merged: bool = True
+    changes: tuple[Change, ...] = ()
+    #: Files left with conflict markers (inline) or a ``.rej`` file next to them (rej).
+    conflicts: tuple[str, ...] = ()
+    #: Answers to questions the project had not been asked before.
+    new_answers: Mapping[str, Value] = field(default_factory=dict)
+    #: True when ``--from-version`` recorded the version first (and committed that).
+    adopted: bool = False
+
+
+def update_project(
+    path: Path,
+    history: TemplateHistory,
+    *,
+    data: Mapping[str, Value] | None = None,
+    ask: Asker | None = None,
+    conflict: ConflictMode = "inline",
+    from_version: str | None = None,
+) -> UpdateResult:
+    """Update the project at ``path`` to the newest version of ``history``: ``scaffold update``.
+
+    ``data`` changes answers or answers new questions; the other new questions
+    are asked with ``ask``, or take their defaults without it. ``from_version``
+    first records the version of a project that records none (scaffold 0.1.0).
+    """
+    project = read_project(path)
+    check_repository(project)
+    refresh_user_copy(history)
+    data = dict(data or {})
+    if from_version:
+        check_adoption(project, from_version, history)
+        current = from_version
+    else:
+        current = check(project, history).current
+    merge = current != history.latest or bool(data)
+    answers = resolve_answers(project, data, ask) if merge else {}
+    if from_version:
+        project = adopt(project, from_version, history)
+    if not merge:
+        return UpdateResult(project, current, current, merged=False, adopted=bool(from_version))
+    new = {key: value for key, value in answers.items() if key not in project.answers}
+    result = apply_update(project, history, answers, conflict)
+    return replace(result, new_answers=new, adopted=bool(from_version))
+
+
+def resolve_answers(
+    project: Project, data: Mapping[str, Value], ask: Asker | None
+) -> dict[str, Value]:
+    """The answers of the updated project: the recorded ones, ``data``, and new questions."""
+    from scaffold import answers, options
+
+    problems = answers.unknown_keys(
+        {key: value for key, value in data.items() if key != "framework"},
+        [*options.option_keys(), "project_name"],
+    )
+    if str(data.get("framework", project.framework.value)) != project.framework.value:
+        problems.append(
+            "framework: an update keeps the project's framework; "
+            "use scaffold new for a project with another one"
+        )
+    if problems:
+        raise InvalidAnswersError(problems)
+    name = str(data.get("project_name", project.name))
+    if "project_name" in data:
+        options.check_name(name, derive_package=False)
+    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
+    resolved = options.resolve(
+        project.framework.value, name, given, ask=ask, previous=project.last_answers
+    )
+    return {"project_name": name, **resolved}
+
+
+def _shown(path: Path) -> str:
+    return "this directory" if path == Path() else str(path)
+
+
+def read_project(path: Path) -> Project:
+    """The project at ``path``; refuses a directory that no scaffold release generated."""
+    import yaml
+
+    answers_file = path / ANSWERS_FILE
+    if not path.is_dir():
+        raise NotAProjectError(f"{_shown(path)} is not a directory")
+    if not answers_file.is_file():
+        raise NotAProjectError(
+            f"{_shown(path)} is not a scaffold project: it has no {ANSWERS_FILE} "
+            "(run this in the project's root directory)"
+        )
+    try:
+        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise NotAProjectError(f"cannot read {answers_file}: {error}") from error
+    if not isinstance(answers, dict) or answers.get("framework") not in set(Framework):
+        raise NotAProjectError(
+            f"{_shown(path)} is not a scaffold project: its {ANSWERS_FILE} names no framework"
+        )
+    source = answers.get("_src_path")
+    if source != TEMPLATE_URL and answers.get("_commit") is not None:
+        raise NotAProjectError(
+            f"{_shown(path)} was generated from {source}, not from scaffold's templates; "
+            "update it with copier"
+        )
+    return Project(path, answers)
+
+
+def check(project: Project, history: TemplateHistory) -> UpdateCheck:
+    """Compare the project's template version with the installed one."""
+    if project.version is None:
+        if project.answers.get("_commit") is not None:
+            raise UpdateError(
+                f"{ANSWERS_FILE} records _commit {project.answers['_commit']!r}, "
+                "which names no scaffold version"
+            )
+        raise UpdateError(
+            f"{project.name} records no template version (it was made by scaffold 0.1.0); "
+            "adopt it once with: scaffold update --from-version 0.1.0"
+        )
+    installed = f"scaffold {history.latest}"
+    if Version(project.version) > Version(history.latest):
+        raise UpdateError(
+            f"{project.name} is on template version {project.version}, newer than {installed}; "
+            "upgrade scaffold (pip install --upgrade scaffold) and try again"
+        )
+    if project.version not in history.versions:
+        known = ", ".join(history.versions)
+        raise UpdateError(
+            f"{project.name} records template version {project.version}, which {installed} "
+            f"does not know (it knows {known})"
+        )
+    return UpdateCheck(project.version, history.latest)
+
+
+def check_repository(project: Project) -> None:
+    """Refuse a project outside git, without a commit, or with uncommitted changes."""
+    inside = run_git(["rev-parse", "--is-inside-work-tree"], cwd=project.path, check=False)
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        raise UpdateError(
+            f"{project.name} is not in a git repository; an update is a merge that needs "
+            "one: run git init, git add -A and git commit first"
+        )
+    if run_git(
+        ["rev-parse", "--verify", "--quiet", "HEAD"], cwd=project.path, check=False
+    ).returncode:
+        raise UpdateError(f"{project.name} has no commit yet; commit the project first")
+    if dirty := [change.path for change in _status(project.path)]:
+        shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+        raise UpdateError(
+            f"{project.name} has uncommitted changes ({shown}); commit or stash them first, "
+            "so that the update can be reviewed and undone"
+        )
+
+
+def check_adoption(project: Project, version: str, history: TemplateHistory) -> None:
+    """Refuse ``--from-version`` for a project that records a version, or an unknown version."""
+    if project.version is not None:
+        raise UpdateError(
+            f"{ANSWERS_FILE} already records template version {project.version}; "
+            "run scaffold update without --from-version"
+        )
+    if version not in history.versions:
+        raise UpdateError(
+            f"--from-version {version} is not a scaffold version; "
+            f"the known ones are {', '.join(history.versions)}"
+        )
+
+
+def adopt(project: Project, version: str, history: TemplateHistory) -> Project:
+    """Make a project of scaffold 0.1.0 record the portable source and its version; commit that."""
+    from scaffold.options import commit_identity
+
+    check_adoption(project, version, history)
+
+    stamp_answers(project.path / ANSWERS_FILE, version)
+    message = f"Record template version {version} of scaffold, for updates"
+    run_git(["add", "--", ANSWERS_FILE], cwd=project.path, failure=UpdateError)
+    commit = [*commit_identity(project.answers), "commit", "-q", "-m", message, "--", ANSWERS_FILE]
+    run_git(commit, cwd=project.path, failure=UpdateError)
+    return read_project(project.path)
+
+
+def apply_update(
+    project: Project,
+    history: TemplateHistory,
+    answers: Mapping[str, Value],
+    conflict: ConflictMode = "inline",
+) -> UpdateResult:
+    """Merge the installed template version and ``answers`` into the checked project."""
+    import plumbum
+    from copier import run_update
+
+    previous = check(project, history).current
+    env = history.git_env()
+    _check_reachable(project, history, env, previous)
+    try:
+        with plumbum.local.env(**env):
+            run_update(
+                dst_path=project.path,
+                data={"framework": project.framework.value, **answers},
+                defaults=True,
+                overwrite=True,
+                skip_answered=True,
+                quiet=True,
+                conflict=conflict,
+                vcs_ref=tag_of(history.latest),
+                unsafe=False,
+            )
+    except BaseException as error:
+        restore(project.path)
+        if isinstance(error, Exception):
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise UpdateError(
+                f"the update failed ({reason}); {project.name} is back at its last commit"
+            ) from error
+        raise
+    changes = tuple(_status(project.path))
+    conflicts = _conflicts(project.path, changes)
+    return UpdateResult(
+        read_project(project.path), previous, history.latest, True, changes, conflicts
+    )
+
+
+def _check_reachable(
+    project: Project, history: TemplateHistory, env: Mapping[str, str], previous: str
+) -> None:
+    """Make sure git reaches the versions through the URL; a user's own mapping may shadow ours."""
+    listed = run_git(
+        ["ls-remote", "--tags", TEMPLATE_URL],
+        cwd=project.path,
+        env={**os.environ, **env},
+        check=False,
+    )
+    reached = {}
+    for line in listed.stdout.splitlines():
+        object_id, _, ref = line.partition("\t")
+        reached[ref] = object_id
+    for version in {previous, history.latest}:
+        if reached.get(f"refs/tags/{tag_of(version)}") != history.commits[version]:
+            raise UpdateError(
+                f"git does not reach template version {version} through {TEMPLATE_URL}: "
+                "another url.*.insteadOf in your git configuration points elsewhere; "
+                "'scaffold template-source' shows the one to use"
+            )
+
+
+def restore(project: Path) -> None:
+    """Put the project back to its last commit (the checks proved nothing else was lost)."""
+    for args in (
+        ["reset", "-q", "--", "."],
+        ["checkout", "-q", "--", "."],
+        ["clean", "-fdq", "--", "."],
+    ):
+        run_git(args, cwd=project, check=False)
+
+
+def _status(project: Path) -> Iterator[Change]:
+    """Every change git sees under ``project``, paths relative to it."""
+    root = Path(run_git(["rev-parse", "--show-toplevel"], cwd=project).stdout.strip())
+    output = run_git(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."], cwd=project
+    ).stdout
+    entries = iter(output.split("\0"))
+    for entry in entries:
+        if not entry:
+            continue
+        code, path = entry[:2], entry[3:]
+        if "R" in code:
+            next(entries, None)  # a rename names its source in the next entry
+        relative = os.path.relpath(root / path, project.resolve())
+        if "U" in code or code in ("AA", "DD"):
+            kind = "conflict"
+        else:
+            kind = CHANGE_WORDS.get(code.strip()[:1], "changed")
+        yield Change(Path(relative).as_posix(), kind)
+
+
+def _conflicts(project: Path, changes: tuple[Change, ...]) -> tuple[str, ...]:
+    """Files with unresolved conflicts: unmerged in git (inline), or with a ``.rej`` beside them."""
+    unmerged = [change.path for change in changes if change.kind == "conflict"]
+    rejected = [
+        change.path.removesuffix(".rej") for change in changes if change.path.endswith(".rej")
+    ]
+    ignored = run_git(
+        ["ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--", "*.rej"],
+        cwd=project,
+    ).stdout
+    rejected += [path.removesuffix(".rej") for path in ignored.split("\0") if path]
+    return tuple(sorted({*unmerged, *rejected}))

@@ -1,0 +1,630 @@
+"""Updating projects: two template versions, real git repositories, real copier merges.
+
+Version A is the templates of this checkout, installed here. Version B is built
+the way a release is: a clone of this repository with A recorded as a release,
+B's changes made to the templates (one changed line, one removed file, one added
+file, a new question with a default) and the version bumped, packed into a real
+wheel and installed into its own venv. Every scaffold and copier run gets its
+own HOME, so git configuration, copier's cache and the per-user copy of the
+template history are the test's own.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from packaging.version import Version
+
+import scaffold
+from conftest import clean_env, scaffold_command
+from generated import build_wheel, install_project, make_venv, project_env, run_in
+from scaffold.criteria import Answers
+from scaffold.frameworks import Framework
+from scaffold.recommender import recommend
+from scaffold.versions.history import bundle_versions
+from scaffold.versions.source import TEMPLATE_URL, installed_history
+
+ROOT = Path(__file__).resolve().parent.parent
+A = scaffold.__version__
+B = f"{Version(A).major}.{Version(A).minor + 1}.0"
+IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=test@example.com"]
+
+pytestmark = [
+    pytest.mark.xdist_group("versions"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="updates need git"),
+]
+
+# What B changes, and what the user changes, in the project's .gitignore.
+GITIGNORE = "_shared/gitignore.jinja"
+CHANGED_LINE = "# Tool caches and reports"
+CHANGED_LINE_B = "# Caches and reports of the tools"
+USER_SAME_LINE = "# Tool caches, coverage reports"
+FAR_LINE = "# Local settings and secrets (see .env.example)"
+USER_FAR_LINE = "# Local settings and secrets: never commit them"
+DROPPED = "{% if docker %}.dockerignore{% endif %}.jinja"
+ADDED = "CHANGELOG.md.jinja"
+NEW_QUESTION = """
+release_tag_prefix:
+  type: str
+  help: Prefix of the project's release tags
+  default: v
+"""
+USER_DELETED = ".github/workflows/ci.yml"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"git {args}: {result.stderr}"
+    return result.stdout
+
+
+def isolated_env(home: Path, **overrides: str | None) -> dict[str, str]:
+    """An environment with its own HOME: no user git config, caches or data of the machine."""
+    home.mkdir(parents=True, exist_ok=True)
+    return clean_env(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        COPIER_CACHE_DIR=None,
+        GIT_CONFIG_GLOBAL=None,
+        **overrides,
+    )
+
+
+def run(
+    args: list[str], cwd: Path, home: Path, bin_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run scaffold (this checkout's, or the one in ``bin_dir``) without a terminal."""
+    command = [str(bin_dir / "scaffold")] if bin_dir else scaffold_command()
+    return subprocess.run(
+        [*command, *args],
+        cwd=cwd,
+        env=isolated_env(home),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("scaffold: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[-1]
+
+
+def replace_line(path: Path, old: str, new: str) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    assert f"{old}\n" in lines, f"{path} no longer has the line {old!r}; update this test"
+    path.write_text("".join(f"{new}\n" if line == f"{old}\n" else line for line in lines))
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    """Every file of the project outside .git, with its content."""
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def clone_working_tree(source: Path, target: Path) -> str:
+    """A clone of ``source`` holding its working tree as one more commit; that commit's id."""
+    git(source.parent, "clone", "--quiet", str(source), str(target))
+    listed = git(source, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    wanted = {name for name in listed.split("\0") if name and (source / name).is_file()}
+    for name in git(target, "ls-files", "-z").split("\0"):
+        if name and name not in wanted:
+            (target / name).unlink()
+    for name in wanted:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+    git(target, "add", "--all")
+    git(target, "commit", "--quiet", "--allow-empty", "-m", f"Templates of version {A}")
+    return git(target, "rev-parse", "HEAD").strip()
+
+
+def apply_version_b(source: Path, release_a: str) -> None:
+    """Turn the clone into release B: A listed as a release, B's template changes, B's version."""
+    pyproject = source / "pyproject.toml"
+    header = "[tool.hatch.build.hooks.custom.releases]\n"
+    assert header in pyproject.read_text()
+    pyproject.write_text(pyproject.read_text().replace(header, f'{header}"{A}" = "{release_a}"\n'))
+    init = source / "scaffold" / "__init__.py"
+    init.write_text(init.read_text().replace(f'__version__ = "{A}"', f'__version__ = "{B}"'))
+    templates = source / "templates"
+    replace_line(templates / GITIGNORE, CHANGED_LINE, CHANGED_LINE_B)
+    (templates / "flask" / DROPPED).unlink()
+    (templates / "flask" / ADDED).write_text(
+        "# Changelog of {{ project_name }}\n\nReleases are tagged {{ release_tag_prefix }}1.2.3.\n"
+    )
+    with (templates / "copier.yml").open("a") as config:
+        config.write(NEW_QUESTION)
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def release_b(tmp_path_factory) -> Path:
+    """The bin directory of a venv with scaffold B installed from its own wheel."""
+    work = tmp_path_factory.mktemp("release-b")
+    source = work / "scaffold"
+    apply_version_b(source, clone_working_tree(ROOT, source))
+    wheel = build_wheel(source, work / "dist")
+    return make_venv(work / "venv", str(wheel))
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """A committed Flask project generated with version A."""
+    parent = tmp_path_factory.mktemp("pristine")
+    result = run(["new", "shop", "-y", "--framework", "flask"], parent, parent / "home")
+    assert result.returncode == 0, result.stderr
+    return parent / "shop"
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def project(pristine, tmp_path) -> Path:
+    """A fresh copy of the pristine project (with its git repository and .env)."""
+    copy = tmp_path / "shop"
+    shutil.copytree(pristine, copy, symlinks=True)
+    return copy
+
+
+def edit_like_a_user(project: Path, *, same_line: bool = True) -> None:
+    """The proof's user: one far edit, one same-line edit, a deleted file, a file of their own."""
+    replace_line(project / ".gitignore", FAR_LINE, USER_FAR_LINE)
+    if same_line:
+        replace_line(project / ".gitignore", CHANGED_LINE, USER_SAME_LINE)
+    (project / USER_DELETED).unlink()
+    (project / "notes.md").write_text("My own notes.\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "My changes")
+
+
+def answers_of(project: Path) -> dict:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def unmerged(project: Path) -> list[str]:
+    return git(project, "diff", "--name-only", "--diff-filter=U").split()
+
+
+# --------------------------------------------------------------------------- the proof
+
+
+def test_history_b_extends_the_installed_history_with_the_same_ids(release_b):
+    (bundle,) = release_b.parent.glob(
+        "lib/python*/site-packages/scaffold/versions/templates.bundle"
+    )
+    with installed_history() as installed:
+        assert list(bundle_versions(bundle).items())[:-1] == list(installed.commits.items())
+    assert list(bundle_versions(bundle)) == [*installed.versions, B]
+
+
+def test_new_projects_record_the_url_and_version(pristine):
+    answers = answers_of(pristine)
+    assert answers["_src_path"] == TEMPLATE_URL
+    assert answers["_commit"] == f"v{A}"
+    assert git(pristine, "status", "--porcelain") == ""
+
+
+def test_check_update_exit_codes(project, home, release_b):
+    result = run(["check-update", "--json"], project, home)
+    assert result.returncode == 0, result.stderr
+    expected = {"update_available": False, "current_version": A, "latest_version": A}
+    assert json.loads(result.stdout) == expected
+    result = run(["check-update", "--json"], project, home, release_b)
+    assert result.returncode == 2, result.stderr
+    expected = {"update_available": True, "current_version": A, "latest_version": B}
+    assert json.loads(result.stdout) == expected
+    result = run(["check-update"], project, home, release_b)
+    assert result.returncode == 2
+    assert f"shop is on template version {A}; {B} is installed" in result.stdout
+    assert "up to date" in run(["check-update", str(project)], project.parent, home).stdout
+
+
+def test_update_keeps_edits_applies_changes_and_marks_the_conflict(project, home, release_b):
+    edit_like_a_user(project)
+    env_before = (project / ".env").read_bytes()
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert error_line(result) == (
+        "scaffold: error: 1 file left with conflicts: .gitignore; "
+        "resolve them (see <<<<<<< markers), then commit"
+    )
+    assert f"Updated shop from template version {A} to {B}" in result.stdout
+    for line in ("conflict  .gitignore", "added     CHANGELOG.md", "removed   .dockerignore"):
+        assert line in result.stdout
+    assert "New answers: release_tag_prefix=v" in result.stdout
+    gitignore = (project / ".gitignore").read_text()
+    assert USER_FAR_LINE in gitignore and FAR_LINE not in gitignore  # the far edit is kept
+    block = gitignore[gitignore.index("<<<<<<< before updating") :]
+    assert USER_SAME_LINE in block and CHANGED_LINE_B in block and ">>>>>>> after updating" in block
+    assert unmerged(project) == [".gitignore"]
+    assert not (project / USER_DELETED).exists()  # the user's deletion is kept
+    assert (project / "notes.md").read_text() == "My own notes.\n"
+    assert not (project / ".dockerignore").exists()  # dropped by the template
+    assert (project / "CHANGELOG.md").read_text().endswith("Releases are tagged v1.2.3.\n")
+    answers = answers_of(project)
+    assert answers["_commit"] == f"v{B}" and answers["_src_path"] == TEMPLATE_URL
+    assert answers["release_tag_prefix"] == "v"
+    assert (project / ".env").read_bytes() == env_before
+
+
+def test_update_with_rej_files(project, home, release_b):
+    edit_like_a_user(project)
+    result = run(["update", "--conflict", "rej"], project, home, release_b)
+    assert result.returncode == 1
+    assert "1 file left with conflicts: .gitignore; resolve them (see the .rej files)" in (
+        error_line(result)
+    )
+    gitignore = (project / ".gitignore").read_text()
+    assert CHANGED_LINE_B in gitignore and USER_FAR_LINE in gitignore  # change applied, edit kept
+    assert "<<<<<<<" not in gitignore
+    assert USER_SAME_LINE in (project / ".gitignore.rej").read_text()
+    assert not (project / USER_DELETED).exists() and (project / "notes.md").exists()
+    assert not (project / ".dockerignore").exists() and (project / "CHANGELOG.md").exists()
+    assert answers_of(project)["_commit"] == f"v{B}"
+
+
+def test_update_without_conflicts_exits_0(project, home, release_b):
+    edit_like_a_user(project, same_line=False)
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 0, result.stderr
+    gitignore = (project / ".gitignore").read_text()
+    assert CHANGED_LINE_B in gitignore and USER_FAR_LINE in gitignore
+    assert "Review the changes" in result.stdout
+    assert run(["check-update"], project, home, release_b).returncode == 0
+
+
+def test_plain_copier_gives_the_same_tree_after_the_documented_set_up(
+    project, home, tmp_path, release_b
+):
+    edit_like_a_user(project)
+    by_copier = tmp_path / "by-copier"
+    shutil.copytree(project, by_copier, symlinks=True)
+    assert run(["update"], project, home, release_b).returncode == 1
+
+    copier_home = tmp_path / "copier-home"
+    source = run(["template-source", "--json"], tmp_path, copier_home, release_b)
+    assert source.returncode == 0, source.stderr
+    set_up = json.loads(source.stdout)
+    assert set_up["url"] == TEMPLATE_URL and set_up["versions"][-1] == B
+    text = run(["template-source"], tmp_path, copier_home, release_b).stdout
+    assert " ".join(set_up["git_config"]) in text
+    env = isolated_env(copier_home)
+    subprocess.run(set_up["git_config"], env=env, check=True)
+    copier = [str(release_b / "copier"), "update", "--defaults", "--quiet"]
+    check = subprocess.run(
+        [str(release_b / "copier"), "check-update", "--output-format", "json"],
+        cwd=by_copier, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert json.loads(check.stdout)["update_available"] is True, check.stderr
+    result = subprocess.run(
+        copier, cwd=by_copier, env=env, capture_output=True, text=True, check=False
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert tree(by_copier) == tree(project)
+    assert unmerged(by_copier) == unmerged(project) == [".gitignore"]
+
+
+def test_new_questions_are_asked_on_a_terminal(project, home, release_b):
+    edit_like_a_user(project, same_line=False)
+    child = pexpect.spawn(
+        str(release_b / "scaffold"), ["update"], cwd=str(project), encoding="utf-8", timeout=120,
+        env=isolated_env(home, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm"), dimensions=(40, 120),
+    )  # fmt: skip
+    child.expect(r"\x1b\[\?2004h")
+    child.send("\x7f" + "rel-" + "\r")  # erase the default "v"
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0, output
+    assert "Prefix of the project's release tags" in output
+    assert answers_of(project)["release_tag_prefix"] == "rel-"
+    assert "tagged rel-1.2.3." in (project / "CHANGELOG.md").read_text()
+
+
+def test_ctrl_c_at_a_new_question_changes_nothing(project, home, release_b):
+    child = pexpect.spawn(
+        str(release_b / "scaffold"), ["update"], cwd=str(project), encoding="utf-8", timeout=120,
+        env=isolated_env(home, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm"), dimensions=(40, 120),
+    )  # fmt: skip
+    child.expect(r"\x1b\[\?2004h")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 130 and "Traceback" not in output
+    assert git(project, "status", "--porcelain") == ""
+    assert answers_of(project)["_commit"] == f"v{A}"
+
+
+def test_a_failed_merge_puts_the_project_back(project, home, release_b):
+    # B adds CHANGELOG.md; a directory of that name makes copier fail half-way.
+    (project / "CHANGELOG.md").mkdir()
+    (project / "CHANGELOG.md" / "keep.txt").write_text("mine\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "A directory where B puts a file")
+    before = tree(project)
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert "the update failed" in error_line(result)
+    assert "is back at its last commit" in error_line(result)
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_answer_changes_through_the_same_merge(project, home):
+    edit_like_a_user(project, same_line=False)
+    result = run(["update", "-d", "auth=yes"], project, home)
+    assert result.returncode == 0, result.stderr
+    assert f"Updated shop at template version {A}" in result.stdout
+    assert answers_of(project)["auth"] is True
+    assert (project / "shop" / "auth.py").is_file()
+    assert USER_FAR_LINE in (project / ".gitignore").read_text()
+    bin_dir = install_project(project)
+    output = run_in(project, "python -m pytest -q -p no:cacheprovider", project_env(bin_dir))
+    assert " passed" in output and "failed" not in output
+
+
+def test_up_to_date_project_needs_nothing(project, home):
+    result = run(["update"], project, home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"shop is up to date (template version {A})."
+    assert git(project, "status", "--porcelain") == ""
+
+
+# ------------------------------------------------------------------ projects of 0.1.0
+
+
+@pytest.fixture
+def project_010(tmp_path, home) -> Path:
+    """A project as scaffold 0.1.0 made it: rendered from a plain folder, so with an
+    absolute _src_path and no _commit, then committed."""
+    released = tmp_path / "scaffold-0.1.0"
+    released.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", _release_commit("0.1.0"), "templates"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(released)], input=archive, check=True)
+    data = ["-d", "framework=flask", "-d", "project_name=old", "-d", "python_version=3.11"]
+    copier = [sys.executable, "-m", "copier", "copy", "--defaults", "--quiet", *data]
+    subprocess.run(
+        [*copier, str(released / "templates"), str(tmp_path / "old")],
+        env=isolated_env(home), check=True, capture_output=True,
+    )  # fmt: skip
+    project = tmp_path / "old"
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Initial commit from scaffold")
+    return project
+
+
+def _release_commit(version: str) -> str:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return config["tool"]["hatch"]["build"]["hooks"]["custom"]["releases"][version]
+
+
+def test_a_010_project_is_pointed_at_from_version(project_010, home):
+    assert "_commit" not in answers_of(project_010)
+    for command in (["update"], ["check-update"]):
+        result = run(command, project_010, home)
+        assert result.returncode == 1
+        assert "adopt it once with: scaffold update --from-version 0.1.0" in error_line(result)
+
+
+def test_from_version_adopts_and_updates_a_010_project(project_010, home):
+    before = (project_010 / ".copier-answers.yml").read_text().splitlines()
+    result = run(["update", "--from-version", "0.1.0"], project_010, home)
+    assert result.returncode == 0, result.stderr
+    assert git(project_010, "log", "-1", "--format=%s").strip() == (
+        "Record template version 0.1.0 of scaffold, for updates"
+    )
+    adopted = git(project_010, "show", "HEAD:.copier-answers.yml").splitlines()
+    changed = set(adopted) ^ set(before)
+    assert changed == {
+        before[0],  # the absolute _src_path of 0.1.0
+        "_commit: v0.1.0",
+        f"_src_path: {TEMPLATE_URL}",
+    }
+    assert answers_of(project_010)["_commit"] == f"v{A}"
+    assert run(["check-update"], project_010, home).returncode == 0
+
+
+# ------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize(
+    ("prepare", "expected"),
+    [
+        ("no-answers", "is not a scaffold project: it has no .copier-answers.yml"),
+        ("other-template", "was generated from https://example.com/t.git, not from scaffold's"),
+        ("no-git", "is not in a git repository"),
+        ("uncommitted", "has uncommitted changes (README.md, scratch.txt)"),
+        ("unknown-version", "records template version 0.1.5, which scaffold"),
+        ("newer-version", "is on template version 99.0.0, newer than scaffold"),
+        ("bad-commit", "records _commit 'main', which names no scaffold version"),
+    ],
+)
+def test_update_refusals(project, home, prepare, expected):
+    answers_file = project / ".copier-answers.yml"
+    if prepare == "no-answers":
+        answers_file.unlink()
+    elif prepare == "other-template":
+        answers_file.write_text(
+            answers_file.read_text().replace(TEMPLATE_URL, "https://example.com/t.git")
+        )
+    elif prepare == "no-git":
+        shutil.rmtree(project / ".git")
+    elif prepare == "uncommitted":
+        (project / "README.md").write_text("changed\n")
+        (project / "scratch.txt").write_text("new\n")
+    else:
+        commit = {"unknown-version": "v0.1.5", "newer-version": "v99.0.0", "bad-commit": "main"}
+        answers_file.write_text(answers_file.read_text().replace(f"v{A}", commit[prepare]))
+    if prepare not in ("no-git", "uncommitted"):
+        git(project, "commit", "--quiet", "-am", "Prepare")
+    before = tree(project)
+    result = run(["update"], project, home)
+    assert result.returncode == 1, result.stdout
+    assert expected in error_line(result)
+    assert tree(project) == before
+    if prepare in ("no-answers", "other-template", "unknown-version", "newer-version"):
+        check = run(["check-update"], project, home)
+        assert check.returncode == 1 and check.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "code"),
+    [
+        (["-d", "framework=django"], "an update keeps the project's framework", 2),
+        (["-d", "databse=postgresql"], "did you mean 'database'?", 2),
+        (["-d", "database=mysql"], "database=mysql is not one of", 2),
+        (["--from-version", "0.1.0"], f"already records template version {A}", 1),
+        (["--conflict", "theirs"], "invalid choice: 'theirs'", 2),
+    ],
+)
+def test_update_refuses_bad_arguments(project, home, args, expected, code):
+    result = run(["update", *args], project, home)
+    assert result.returncode == code
+    assert expected in error_line(result)
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_from_version_must_be_a_known_version(project_010, home):
+    result = run(["update", "--from-version", "0.0.9"], project_010, home)
+    assert result.returncode == 1
+    assert "--from-version 0.0.9 is not a scaffold version" in error_line(result)
+    assert "_commit" not in answers_of(project_010)
+
+
+def test_check_update_usage_errors_exit_1(project, home):
+    for args in (["check-update", "--bogus"], ["check-update", "a", "b"]):
+        result = run(args, project, home)
+        assert result.returncode == 1, args
+        assert "unrecognized arguments" in error_line(result)
+    assert run(["check-update", str(project / "nowhere")], project, home).returncode == 1
+
+
+def test_the_answers_files_of_a_project_reproduce_it(tmp_path, home):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    # --framework over the criteria's recommendation (Django): recorded as overridden.
+    args = ["new", "shop", "-y", "--framework", "flask", "-d", "size=large", "-d", "builtins=yes"]
+    assert run([*args, "-d", "database=postgresql"], first, home).returncode == 0
+    original = first / "shop"
+    record = (original / "docs" / "decisions" / "0001-framework.md").read_text()
+    assert "Flask was chosen over the recommended Django" in record
+    django = recommend(Answers({"size": "large", "builtins": "yes"})).scores[Framework.DJANGO]
+    assert "- Overridden: yes" in record and f"| Django | {django} | recommended |" in record
+    files = ["--data-file", str(original / ".copier-answers.yml")]
+    files += ["--data-file", str(original / ".scaffold-answers.yml")]
+    result = run(["new", "shop", "-y", *files], second, home)
+    assert result.returncode == 0, result.stderr
+    copy = tree(second / "shop")
+    differing = {name for name, content in tree(original).items() if copy.get(name) != content}
+    assert differing == {".env"}  # a fresh secret; everything else is the same
+    assert set(copy) == set(tree(original))
+
+
+# ------------------------------------------------------------------------- the wheel
+
+
+def test_a_project_from_the_wheel_updates_after_its_venv_is_gone(tmp_path, home, release_b):
+    wheel = build_wheel(ROOT, tmp_path / "dist")
+    venv = tmp_path / "venv-a"
+    bin_dir = make_venv(venv, str(wheel))
+    result = run(["new", "svc", "-y", "--framework", "flask"], tmp_path, home, bin_dir)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "svc"
+    for name, content in tree(project).items():
+        text = content.decode(errors="replace")
+        for machine_path in (str(venv), str(tmp_path), str(home), sys.prefix):
+            assert machine_path not in text, f"{name} mentions {machine_path}"
+    assert answers_of(project)["_src_path"] == TEMPLATE_URL
+    shutil.rmtree(venv)
+    check = run(["check-update", "--json"], project, home, release_b)
+    assert check.returncode == 2 and json.loads(check.stdout)["current_version"] == A
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 0, result.stderr
+    assert answers_of(project)["_commit"] == f"v{B}"
+    assert (project / "CHANGELOG.md").is_file()
+
+
+# ------------------------------------------------------------------ git configuration
+
+
+def test_an_old_per_user_copy_is_brought_up_to_date(project, home, release_b):
+    edit_like_a_user(project, same_line=False)
+    set_up = json.loads(run(["template-source", "--json"], project, home).stdout)
+    assert set_up["versions"][-1] == A
+    subprocess.run(set_up["git_config"], env=isolated_env(home), check=True)
+    # git prefers the configured mapping, to A's history; B refreshes that copy first.
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 0, result.stderr
+    assert list(bundle_versions(Path(set_up["bundle"])))[-1] == B
+
+
+def test_a_mapping_to_another_history_is_named(project, home, release_b, tmp_path):
+    with installed_history() as history:
+        elsewhere = tmp_path / "elsewhere.bundle"
+        shutil.copyfile(history.bundle, elsewhere)
+    subprocess.run(
+        ["git", "config", "--global", f"url.{elsewhere}.insteadOf", TEMPLATE_URL],
+        env=isolated_env(home), check=True,
+    )  # fmt: skip
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert f"git does not reach template version {B} through {TEMPLATE_URL}" in error_line(result)
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("framework", ["django", "flask", "fastapi"])
+def test_new_renders_what_the_history_holds_for_its_version(tmp_path, home, framework):
+    """scaffold new renders the installed folder; copier from the bundle gives the same files."""
+    result = run(["new", "svc", "-y", "--framework", framework, "--no-git"], tmp_path, home)
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "svc"
+    data = {key: value for key, value in answers_of(project).items() if not key.startswith("_")}
+    from_history = tmp_path / "from-history"
+    code = (
+        "import sys, plumbum, yaml, copier\n"
+        "from scaffold.versions.source import TEMPLATE_URL, installed_history\n"
+        "with installed_history() as history, plumbum.local.env(**history.git_env()):\n"
+        "    copier.run_copy(TEMPLATE_URL, sys.argv[1], data=yaml.safe_load(sys.argv[2]),\n"
+        "        defaults=True, quiet=True, vcs_ref=sys.argv[3])\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(from_history), yaml.safe_dump(data), f"v{A}"],
+        env=isolated_env(home), check=True,
+    )  # fmt: skip
+    ours = tree(project)
+    for own in (".env", ".scaffold-answers.yml", "docs/decisions/0001-framework.md"):
+        del ours[own]
+    assert ours == tree(from_history)
