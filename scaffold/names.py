@@ -30,6 +30,9 @@ SHADOWED_MODULES = frozenset(
         "pytest_django",
         "flask",
         "flask_sqlalchemy",
+        "flask_migrate",
+        "alembic",
+        "mako",
         "werkzeug",
         "jinja2",
         "markupsafe",
@@ -58,6 +61,7 @@ SHADOWED_MODULES = frozenset(
         "httpcore",
         "certifi",
         "uvicorn",
+        "uvicorn_worker",
         "gunicorn",
         "sqlalchemy",
         "greenlet",
@@ -74,6 +78,8 @@ SHADOWED_MODULES = frozenset(
         "hatchling",
         "setuptools",
         "pip",
+        # the folder of the Alembic migrations next to the package
+        "migrations",
         # names Python or pytest treat specially
         "test",
         "tests",
