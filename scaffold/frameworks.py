@@ -185,7 +185,9 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         dev_command="uvicorn {package}.main:app --reload --port {port}",
         # gunicorn supervises the uvicorn workers: unlike `uvicorn --workers`, it
         # exits with an error status when the application cannot start.
-        production_command="gunicorn {package}.main:app --worker-class uvicorn_worker.UvicornWorker",
+        production_command=(
+            "gunicorn {package}.main:app --worker-class uvicorn_worker.UvicornWorker"
+        ),
         pages=("/docs", "/openapi.json"),
     ),
 }
