@@ -321,6 +321,25 @@ def remove_images(*tags: str) -> None:
         list(pool.map(remove, tags))
 
 
+def remove_leftover_layers(base_image: str) -> None:
+    """Remove untagged images built on the stand-in that no image or container uses.
+
+    The classic builder keeps an image per step; removing two images at once
+    can leave the steps they shared, and nothing else builds on the stand-in.
+    """
+    base = docker("image", "inspect", "--format", "{{.Id}}", base_image).stdout.strip()
+    listed = docker("images", "--quiet", "--no-trunc", "--filter", "dangling=true").stdout
+    for image in listed.split():
+        ancestor = image
+        while ancestor and ancestor != base:
+            ancestor = docker(
+                "image", "inspect", "--format", "{{.Parent}}", ancestor, check=False
+            ).stdout.strip()
+        if ancestor == base:
+            # Without --force: an image still in use (another run's build) stays.
+            docker("image", "rm", image, check=False)
+
+
 def container_state(name: str) -> dict[str, Any]:
     """Docker's ``State`` of the container, plus how often its restart policy restarted it."""
     inspected = json.loads(docker("inspect", name).stdout)[0]
@@ -443,6 +462,7 @@ def project_images(
             for future in futures.values():
                 future.cancel()
     remove_images(*built)
+    remove_leftover_layers(docker_base_image)
 
 
 @pytest.fixture
