@@ -50,9 +50,10 @@ class FrameworkInfo:
     secret_variable: str
     #: Development settings scaffold writes to ``.env`` (without the secret).
     development_env: Mapping[str, str]
-    #: Commands to run once after installing, before the first start; ``{package}`` is filled in.
+    #: Commands to run once after installing, before the first start, and again after
+    #: each upgrade (the database migrations); ``{package}`` is filled in.
     setup_commands: tuple[str, ...]
-    #: True when the set-up commands only create database tables (so none without a database).
+    #: True when the set-up commands only migrate the database (so none without a database).
     setup_is_database: bool
     #: Start the development server; ``{port}`` and ``{package}`` are filled in.
     dev_command: str
@@ -144,7 +145,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "FLASK_TRUSTED_HOSTS": "localhost,127.0.0.1",
             "DATABASE_URL": "sqlite:///{package}.sqlite3",
         },
-        setup_commands=("flask --app {package} init-db",),
+        setup_commands=("flask --app {package} db upgrade",),
         setup_is_database=True,
         dev_command="flask --app {package} run --port {port}",
         production_command='gunicorn "{package}:create_app()"',
@@ -168,7 +169,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "Community": "Younger, growing fast",
             "Best for": "High-load APIs, many concurrent connections",
             "Built on": "Starlette (ASGI) and Pydantic",
-            "Served by": "ASGI (uvicorn workers)",
+            "Served by": "ASGI (uvicorn workers under gunicorn)",
         },
         secret_variable="SECRET_KEY",
         development_env={
@@ -177,11 +178,13 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
             "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
             "DATABASE_URL": "sqlite:///db.sqlite3",
         },
-        setup_commands=(),
-        setup_is_database=False,
+        setup_commands=("alembic upgrade head",),
+        setup_is_database=True,
         dev_command="uvicorn {package}.main:app --reload --port {port}",
+        # gunicorn supervises the uvicorn workers: unlike `uvicorn --workers`, it
+        # exits with an error status when the application cannot start.
         production_command=(
-            'uvicorn {package}.main:app --host 0.0.0.0 --port "${{PORT:-8000}}" --proxy-headers'
+            "gunicorn {package}.main:app --worker-class uvicorn_worker.UvicornWorker"
         ),
         pages=("/docs", "/openapi.json"),
     ),

@@ -32,6 +32,9 @@ SHADOWED_MODULES = frozenset(
         "pytest_django",
         "flask",
         "flask_sqlalchemy",
+        "flask_migrate",
+        "alembic",
+        "mako",
         "werkzeug",
         "jinja2",
         "markupsafe",
@@ -60,6 +63,7 @@ SHADOWED_MODULES = frozenset(
         "httpcore",
         "certifi",
         "uvicorn",
+        "uvicorn_worker",
         "gunicorn",
         "sqlalchemy",
         "greenlet",
@@ -76,6 +80,8 @@ SHADOWED_MODULES = frozenset(
         "hatchling",
         "setuptools",
         "pip",
+        # the folder of the Alembic migrations next to the package
+        "migrations",
         # names Python or pytest treat specially
         "test",
         "tests",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -14,15 +15,27 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from scaffold.answers import ci_is_set
 from scaffold.frameworks import Framework
+
+# The fixtures of the container tests (Docker daemon, stand-in image, project images).
+pytest_plugins = ["containers"]
 
 BIN = Path(sys.executable).parent
 # The developer's own personal defaults (~/.config/scaffold/config.toml) must not leak
 # into the tests; the tests of that file point SCAFFOLD_CONFIG at their own.
 os.environ["SCAFFOLD_CONFIG"] = ""
+
+#: The suite's PostgreSQL server (``.ci/run`` starts one); empty outside CI when there is none.
+POSTGRES_URL = os.environ.get("SCAFFOLD_TEST_POSTGRES_URL", "")
+#: Tests that need the server are skipped without it, except in CI, where that is a failure.
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL and not ci_is_set(), reason="set SCAFFOLD_TEST_POSTGRES_URL to run"
+)
 
 #: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
 #: installed venv) on one worker.
@@ -196,3 +209,21 @@ def installed_projects(tmp_path_factory):
 def installed(request, installed_projects):
     """A default project of one framework, installed with its dev extra."""
     return installed_projects(request.param)
+
+
+def psql(sql: str) -> None:
+    psql_path = shutil.which("psql")
+    assert psql_path, "psql is needed to create the test databases"
+    subprocess.run([psql_path, POSTGRES_URL, "-q", "-c", sql], check=True, capture_output=True)
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh, empty database on the suite's server; its URL, dropped afterwards."""
+    assert POSTGRES_URL, "CI must provide SCAFFOLD_TEST_POSTGRES_URL (see .ci/run)"
+    name = f"scaffold_{secrets.token_hex(4)}"
+    psql(f"CREATE DATABASE {name}")
+    parts = urlsplit(POSTGRES_URL)
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(f"DROP DATABASE IF EXISTS test_{name} WITH (FORCE)")

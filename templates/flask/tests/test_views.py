@@ -1,3 +1,4 @@
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -25,3 +26,22 @@ def test_health_answers_ok(client: FlaskClient) -> None:
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "localhost", "10.0.0.7:8000"])
+def test_health_answers_probes_whatever_the_host(app: Flask, host: str) -> None:
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+
+    response = app.test_client().get("/health", headers={"Host": host})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_other_paths_still_refuse_untrusted_hosts(app: Flask) -> None:
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+    client = app.test_client()
+
+    assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 400
+    assert client.post("/health", headers={"Host": "127.0.0.1"}).status_code == 400
+    assert client.get("/", headers={"Host": "example.com"}).status_code == 200

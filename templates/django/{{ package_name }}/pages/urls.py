@@ -5,5 +5,4 @@ from . import views
 app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("health", views.health, name="health"),
 ]

@@ -1,4 +1,4 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -17,13 +17,3 @@ def home(request: HttpRequest) -> HttpResponse:
         "pages/home.html",
         {"announcements": announcements[:LATEST_ANNOUNCEMENTS]},
     )
-
-
-@require_safe
-def health(request: HttpRequest) -> JsonResponse:
-    """Answer liveness probes.
-
-    It leaves the database alone: a database outage should not get every web
-    process restarted by the orchestrator.
-    """
-    return JsonResponse({"status": "ok"})
