@@ -140,22 +140,25 @@ class _Children:
 
     def execute(self, command: Command, project: Path, env: dict[str, str]) -> str:
         """Run one command in ``project`` and return its output; a failure raises with its tail."""
-        try:
-            process = subprocess.Popen(
-                command.argv,
-                cwd=project,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-                start_new_session=True,
-            )
-        except OSError as error:
-            raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
-        with self._lock:
-            self._running.add(process)
+        # A signal while the process starts waits until it is listed: interrupted
+        # inside Popen, the child would run on with nobody left to kill it.
+        with interrupts.deferred():
+            try:
+                process = subprocess.Popen(
+                    command.argv,
+                    cwd=project,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    errors="replace",
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise InstallError(f"cannot run {command.argv[0]}: {error.strerror}") from error
+            with self._lock:
+                self._running.add(process)
         # Interrupted, the process stays listed, for stopped_on_interrupt to kill.
         output, _ = process.communicate()
         with self._lock:
