@@ -213,7 +213,8 @@ def format_next_steps(
     commands work on a plain Debian or Ubuntu machine, where Python is ``python3``.
     """
     info = FRAMEWORKS[framework]
-    steps = [f"cd {shlex.quote(directory)}"]
+    # After `scaffold new .` the shell is already in the project.
+    steps = [] if directory == "." else [f"cd {shlex.quote(directory)}"]
     if installed:
         steps.append("source .venv/bin/activate")
     else:

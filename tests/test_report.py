@@ -51,6 +51,11 @@ def test_next_steps_leave_out_what_install_and_check_did():
     assert "createsuperuser" in steps
 
 
+def test_next_steps_after_new_dot_need_no_cd():
+    assert "cd " not in format_next_steps(".", Framework.FLASK, "shop", "sqlite")
+    assert "  cd 'my shop'\n" in format_next_steps("my shop", Framework.FLASK, "my_shop", "sqlite")
+
+
 def test_one_format_for_scores():
     result = recommend(Answers({"size": "large", "builtins": "yes"}))
     assert format_points(1) == "1 point" and format_points(-1) == "-1 point"
