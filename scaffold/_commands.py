@@ -42,7 +42,7 @@ from scaffold.report import (
 if TYPE_CHECKING:
     from scaffold.install import Installer
     from scaffold.progress import Steps
-    from scaffold.project import ProjectRequest
+    from scaffold.project import ProjectRequest, ProjectResult
 
 Asker = Callable[[Question], Value]
 
@@ -393,7 +393,8 @@ def _create(args: argparse.Namespace, request: ProjectRequest, installer: Instal
     installed = args.install or args.check
     if installed:
         try:
-            install.install(result.path, installer, steps)
+            locked = install.install(result.path, installer, steps)
+            _note_lock(result, request, locked=locked)
             _set_up_and_check(result.path, setup, check=args.check, steps=steps)
         except InstallError as error:
             raise InstallError(
@@ -415,6 +416,22 @@ def _create(args: argparse.Namespace, request: ProjectRequest, installer: Instal
         )
     )
     return 0
+
+
+def _note_lock(result: ProjectResult, request: ProjectRequest, *, locked: bool) -> None:
+    """Commit a new uv.lock in scaffold's own repository, and say what there is to lock."""
+    from scaffold.install import LOCK_FILE
+    from scaffold.project import commit_file
+
+    if not locked:
+        print(
+            f"  No {LOCK_FILE}: pip installs from the version ranges; "
+            f"'uv lock' writes one (see the README)."
+        )
+    elif commit_file(result, request, LOCK_FILE, "Lock the dependencies with uv"):
+        print(f"  Wrote {LOCK_FILE} with the exact versions installed, and committed it.")
+    else:
+        print(f"  Wrote {LOCK_FILE} with the exact versions installed; commit it.")
 
 
 def _set_up_and_check(project: Path, setup: list[str], *, check: bool, steps: Steps) -> None:

@@ -1,8 +1,10 @@
 """Install a generated project into its own ``.venv`` and optionally run its tests.
 
 uv is used when it can be found (on PATH, or the ``uv`` package from the
-``scaffold[fast]`` extra): it creates the venv and installs several times
-faster than ``python -m venv`` + pip, which remain the fallback. Every command
+``scaffold[fast]`` extra): it installs several times faster than ``python -m
+venv`` + pip, which remain the fallback, and it first writes ``uv.lock``, the
+exact versions every later install (CI, the Docker image) repeats. pip has no
+lock format: its projects install from the version ranges. Every command
 gets an argument list (never a shell string), its output is captured, and a
 failure reports the command and the tail of what it printed. An interruption
 (Ctrl-C, SIGTERM, SIGHUP) kills the running commands with everything they
@@ -31,6 +33,7 @@ from scaffold.progress import Steps
 Installer = Literal["auto", "uv", "pip"]
 INSTALLERS: tuple[Installer, ...] = ("auto", "uv", "pip")
 VENV_DIR = ".venv"
+LOCK_FILE = "uv.lock"
 TAIL_LINES = 25
 
 
@@ -81,14 +84,15 @@ def install_commands(project: Path, installer: Installer) -> list[Command]:
     chosen, uv = choose_installer(installer)
     python = str(venv_python(project))
     if chosen == "uv" and uv:
+        # --locked: the install fails rather than drift from the lock just written.
         return [
             Command(
-                "Creating .venv with uv",
-                (uv, "venv", "--quiet", "--python", sys.executable, VENV_DIR),
+                f"Locking dependencies with uv ({LOCK_FILE})",
+                (uv, "lock", "--quiet", "--python", sys.executable),
             ),
             Command(
                 "Installing dependencies with uv",
-                (uv, "pip", "install", "--python", python, "-e", ".[dev]"),
+                (uv, "sync", "--locked", "--extra", "dev", "--python", sys.executable),
             ),
         ]
     return [
@@ -118,8 +122,11 @@ def check_command(project: Path) -> Command:
 
 def project_environment(project: Path) -> dict[str, str]:
     """The environment for commands run in the project: its venv first, scaffold's own venv gone."""
+    # UV_PROJECT_ENVIRONMENT would make `uv sync` install somewhere else than .venv.
     env = {
-        key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONHOME")
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
     }
     env["PATH"] = os.pathsep.join([str(venv_python(project).parent), env.get("PATH", "")])
     env["VIRTUAL_ENV"] = str(project / VENV_DIR)
@@ -222,14 +229,21 @@ def run_together(commands: Sequence[Command], title: str, project: Path, steps: 
         return [future.result() for future in futures]
 
 
-def install(project: Path, installer: Installer, steps: Steps) -> None:
-    """Create ``project/.venv`` and install the project; a failed install removes the venv."""
-    venv = project / VENV_DIR
-    existed = venv.exists()
+def install(project: Path, installer: Installer, steps: Steps) -> bool:
+    """Create ``project/.venv`` and install the project; tell whether ``uv.lock`` was written.
+
+    A failed install removes what it made: the venv, and a lock file that the
+    install that failed was writing.
+    """
+    made = [path for path in (project / VENV_DIR, project / LOCK_FILE) if not path.exists()]
     try:
         run(install_commands(project, installer), project, steps)
     except BaseException:
-        if not existed:
-            with interrupts.deferred():
-                shutil.rmtree(venv, ignore_errors=True)
+        with interrupts.deferred():
+            for path in made:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
         raise
+    return (project / LOCK_FILE) in made and (project / LOCK_FILE).exists()

@@ -101,6 +101,8 @@ class ProjectResult:
     path: Path
     files: list[str]
     notes: list[str] = field(default_factory=list)
+    #: The project's git repository is the one this run created (with its first commit).
+    own_repository: bool = False
 
 
 class Status(StrEnum):
@@ -326,7 +328,30 @@ def create_project(request: ProjectRequest, steps: Steps | None = None) -> Proje
             f"Replaced {len(replaced)} committed files (git checkout brings them back): "
             f"{', '.join(replaced)}."
         )
-    return ProjectResult(request.target.absolute(), files, notes)
+    own_repository = Path(GIT_DIR) in plan.moves
+    return ProjectResult(request.target.absolute(), files, notes, own_repository)
+
+
+def commit_file(result: ProjectResult, request: ProjectRequest, name: str, message: str) -> bool:
+    """Commit ``name`` in the repository this run created; False when there is none.
+
+    A repository that was already there is the user's: nothing is committed in it.
+    """
+    git = shutil.which("git")
+    if not result.own_repository or git is None:
+        return False
+    identity = commit_identity(request.options)
+    try:
+        _git(git, result.path, "add", "--", name)
+        _git(git, result.path, *identity, "commit", "-q", "-m", message, "--", name)
+    except subprocess.CalledProcessError as error:
+        reason = _failure(error)
+        raise GitError(f"git could not commit {name} ({reason}); commit it yourself") from error
+    except subprocess.TimeoutExpired as error:
+        raise GitError(
+            f"git did not commit {name} within {GIT_TIMEOUT}s; commit it yourself"
+        ) from error
+    return True
 
 
 @contextlib.contextmanager
@@ -494,10 +519,8 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
         ):
             _git(git, project, *args)
     except subprocess.CalledProcessError as error:
-        output = (error.stderr or error.stdout or "").strip().splitlines()
-        reason = output[-1] if output else f"exit code {error.returncode}"
         raise GitError(
-            f"git could not make the first commit ({reason}); nothing was written. "
+            f"git could not make the first commit ({_failure(error)}); nothing was written. "
             "Fix git, or pass --no-git and commit the files yourself"
         ) from error
     except subprocess.TimeoutExpired as error:
@@ -505,6 +528,12 @@ def init_repository(project: Path, request: ProjectRequest) -> str:
             f"git did not finish the first commit within {GIT_TIMEOUT}s; nothing was written"
         ) from error
     return "Created a git repository with a first commit."
+
+
+def _failure(error: subprocess.CalledProcessError) -> str:
+    """What a failed git said last, for a one-line error."""
+    output = (error.stderr or error.stdout or "").strip().splitlines()
+    return output[-1] if output else f"exit code {error.returncode}"
 
 
 def _git(git: str, directory: Path, *args: str, stdin: str | None = None) -> str:
