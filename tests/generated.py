@@ -6,11 +6,15 @@ import os
 import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from conftest import clean_env, run_scaffold
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.install import find_uv
+from scaffold.install import LOCK_FILE, find_uv
+
+#: Older than the newest gunicorn within the starters' range, so a lock pinning it decides.
+LOCKED_GUNICORN = "23.0.0"
 
 
 def render_project(parent: Path, framework: Framework, *extra: str, name: str = "svc") -> Path:
@@ -106,3 +110,29 @@ def production_env(framework: Framework, port: int, data_dir: Path) -> dict[str,
         elif key.endswith("HOSTS"):
             env[key] = "127.0.0.1,localhost"
     return env
+
+
+def locked_version(lock: Path, package: str) -> str:
+    """The version of ``package`` that uv.lock pins."""
+    packages = tomllib.loads(lock.read_text())["package"]
+    (version,) = {entry["version"] for entry in packages if entry["name"] == package}
+    return str(version)
+
+
+def lock_with_old_gunicorn(project: Path) -> None:
+    """Write the project's uv.lock with gunicorn held at ``LOCKED_GUNICORN``."""
+    uv = str(find_uv())
+    pin = f"gunicorn=={LOCKED_GUNICORN}"
+    subprocess.run(
+        [uv, "lock", "--quiet", "--python", sys.executable, "--upgrade-package", pin],
+        cwd=project, check=True, capture_output=True,
+    )  # fmt: skip
+    assert locked_version(project / LOCK_FILE, "gunicorn") == LOCKED_GUNICORN
+
+
+def make_lock_stale(project: Path) -> None:
+    """Add a dependency to the Flask project's pyproject.toml without locking it."""
+    pyproject = project / "pyproject.toml"
+    added = pyproject.read_text().replace('    "Flask>=', '    "six>=1.16",\n    "Flask>=')
+    assert added != pyproject.read_text()
+    pyproject.write_text(added)

@@ -24,6 +24,8 @@ import yaml
 
 from conftest import free_port, http_get, needs_postgres
 from containers import (
+    STAND_IN_PYTHON,
+    DockerError,
     ProjectImage,
     Variant,
     adapt_run,
@@ -40,7 +42,7 @@ from containers import (
     unique_name,
     write_env_file,
 )
-from generated import render_project
+from generated import LOCKED_GUNICORN, lock_with_old_gunicorn, make_lock_stale, render_project
 from scaffold.answers import ci_is_set
 from scaffold.frameworks import FRAMEWORKS, Framework
 
@@ -284,10 +286,28 @@ def test_a_code_change_rebuilds_from_the_cached_dependencies(
     try:
         rebuilt = build_image(copy, retag(build, tag), docker_base_image, network="none")
         assert rebuilt.step_was_cached("COPY pyproject.toml")
-        assert rebuilt.step_was_cached("RUN python -c 'import tomllib;")
+        assert rebuilt.step_was_cached("RUN if [ -f uv.lock ]")
         assert not rebuilt.step_was_cached("COPY svc ./svc")
     finally:
         remove_images(tag)
+
+
+def test_an_image_of_a_locked_project_has_the_locked_versions(docker_base_image, tmp_path):
+    """With uv.lock, the build installs its versions; a lock older than pyproject.toml fails."""
+    project = render_project(tmp_path, Framework.FLASK, "-d", f"python_version={STAND_IN_PYTHON}")
+    lock_with_old_gunicorn(project)
+    tag = unique_name("locked")
+    build = retag(readme_docker_commands(project).build, tag)
+    try:
+        build_image(project, build, docker_base_image)
+        script = "import importlib.metadata as m; print(m.version('gunicorn'))"
+        version = docker("run", "--rm", "--entrypoint", "python", tag, "-c", script).stdout
+        assert version.strip() == LOCKED_GUNICORN
+        make_lock_stale(project)
+        with pytest.raises(DockerError, match="needs to be updated"):
+            build_image(project, retag(build, f"{tag}-stale"), docker_base_image)
+    finally:
+        remove_images(tag, f"{tag}-stale")
 
 
 @pytest.mark.parametrize("variant", DEFAULTS)

@@ -73,6 +73,7 @@ def test_failed_install_keeps_the_project_and_shows_the_failing_command(workdir,
     assert "Installing dependencies with" in result.stdout and "failed (" in result.stdout
     assert (workdir / "svc" / "pyproject.toml").exists()
     assert not (workdir / "svc" / ".venv").exists()
+    assert not (workdir / "svc" / "uv.lock").exists()
 
 
 def test_installer_uv_without_uv_is_a_usage_error(workdir, monkeypatch, capsys):
