@@ -39,6 +39,26 @@ def test_ruff_is_clean(installed):
     run_in(project, "ruff check . && ruff format --check .", env)
 
 
+def test_mypy_is_clean(installed):
+    """Strict mode, the package and its tests, as the generated CI runs it."""
+    _framework, project, bin_dir = installed
+    run_in(project, "mypy", project_env(bin_dir))
+
+
+def coverage_of_its_own_tests(project, env) -> float:
+    """Run the project's tests under coverage as its CI does; the total percentage."""
+    run_in(project, "coverage run -m pytest -q -p no:cacheprovider", env)
+    run_in(project, "coverage report", env)  # fails under the project's own fail_under
+    run_in(project, "coverage json -q -o coverage.json", env)
+    report = json.loads((project / "coverage.json").read_text())
+    return float(report["totals"]["percent_covered"])
+
+
+def test_its_own_tests_cover_at_least_90_percent_of_it(installed):
+    _framework, project, bin_dir = installed
+    assert coverage_of_its_own_tests(project, project_env(bin_dir)) >= 90
+
+
 def set_up_and_serve(framework, project, command, env, port, pages=()):
     """Run the one-time set-up, start ``command``, check /health and ``pages``, stop it."""
     for setup in FRAMEWORKS[framework].setup("svc", "sqlite"):
@@ -77,7 +97,8 @@ def test_production_server_answers(installed, tmp_path):
 def test_projects_with_accounts_install_pass_their_tests_and_serve(tmp_path, framework):
     project = render_project(tmp_path, framework, "-d", "auth=yes")
     env = project_env(install_project(project))
-    run_in(project, "pytest -q -p no:cacheprovider && ruff check . && ruff format --check .", env)
+    run_in(project, "ruff check . && ruff format --check . && mypy", env)
+    assert coverage_of_its_own_tests(project, env) >= 90
     port = free_port()
     command = FRAMEWORKS[framework].dev_command.format(port=port, package="svc")
     set_up_and_serve(framework, project, command, env, port)

@@ -8,6 +8,7 @@ version range the generated projects pin) must find nothing.
 from __future__ import annotations
 
 import itertools
+import os
 import py_compile
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import FRAMEWORK_PARAMS
 from scaffold.frameworks import Framework
 from scaffold.options import load_options, templates_root
 from scaffold.project import ProjectRequest, render
@@ -127,3 +129,51 @@ def test_the_longest_allowed_names_stay_lint_clean(tmp_path, framework):
             text=True,
         )
         assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
+
+
+def python_relevant_combinations(framework: Framework) -> list[dict[str, object]]:
+    """The options that change the Python code: database and accounts (the rest is config)."""
+    return [
+        {"database": database, "auth": auth}
+        for database in databases(framework)
+        for auth in auth_values(framework, database)
+    ]
+
+
+def dependencies(project: Path) -> list[str]:
+    """The runtime and dev requirements a rendered project declares."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    return [*metadata["dependencies"], *metadata["optional-dependencies"]["dev"]]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("framework", FRAMEWORK_PARAMS)
+def test_every_combination_is_clean_under_mypy(tmp_path, framework):
+    """mypy --strict (the projects' own configuration) on the code of every combination.
+
+    One venv holds what all the combinations need, so each is checked against
+    the libraries it would install.
+    """
+    from generated import make_venv
+
+    projects = []
+    for index, options in enumerate(python_relevant_combinations(framework)):
+        answers = {**FIXED_ANSWERS, "python_version": "3.11", **options}
+        destination = tmp_path / f"p{index}"
+        render(ProjectRequest(name="svc", framework=framework, options=answers), destination)
+        projects.append((options, destination))
+    requirements = sorted({req for _, project in projects for req in dependencies(project)})
+    bin_dir = make_venv(tmp_path / "venv", *requirements)
+    failures = []
+    for options, project in projects:
+        result = subprocess.run(
+            [str(bin_dir / "mypy"), "--no-incremental"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(project)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            failures.append(f"{options}:\n{result.stdout}{result.stderr}")
+    assert not failures, "\n".join(failures)
