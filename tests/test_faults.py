@@ -378,7 +378,7 @@ INSTALLERS = [
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 @pytest.mark.parametrize("installer", INSTALLERS)
-def test_a_signal_during_install_removes_the_half_made_venv(
+def test_a_signal_during_install_removes_the_half_made_venv_and_lock(
     workdir, silent_index, number, installer
 ):
     args = ["new", "svc", "-y", "--framework", "flask", "--install", "--installer", installer]
@@ -387,12 +387,13 @@ def test_a_signal_during_install_removes_the_half_made_venv(
         UV_NO_CACHE="1", UV_OFFLINE=None, UV_HTTP_TIMEOUT="300", PIP_INDEX_URL=silent_index,
         PIP_NO_CACHE_DIR="1", PIP_FIND_LINKS="", PIP_TIMEOUT="300", PIP_CONFIG_FILE="/dev/null",
     )  # fmt: skip
-    venv = workdir / "svc" / ".venv"
+    venv, lock = workdir / "svc" / ".venv", workdir / "svc" / "uv.lock"
+    # uv's first step, the lock, already waits for the index; pip's install does.
+    step = "lock" if installer == "uv" else "install"
 
     def installing() -> bool:
-        return venv.is_dir() and any(
-            "install" in _command_line(pid) for pid in descendants(process.pid)
-        )
+        started = installer == "uv" or venv.is_dir()
+        return started and any(step in _command_line(pid) for pid in descendants(process.pid))
 
     wait_for(installing, process, "the installer started")
     children = descendants(process.pid)
@@ -400,7 +401,7 @@ def test_a_signal_during_install_removes_the_half_made_venv(
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 128 + number, err
     assert "Traceback" not in err
-    assert not venv.exists()
+    assert not venv.exists() and not lock.exists()
     assert (workdir / "svc" / "pyproject.toml").exists()  # the project itself is complete
     alive = {pid for pid in children if _running(pid)}
     assert not alive, f"installer processes still running: {alive}"

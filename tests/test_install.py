@@ -70,7 +70,11 @@ def test_failed_install_keeps_the_project_and_shows_the_failing_command(workdir,
     assert last.startswith("scaffold: error: '") and "failed with exit code" in last
     assert "install" in last and "the project itself is complete" in last
     assert len(result.stderr.strip().splitlines()) > 1  # the tail of the installer's output
-    assert "Installing dependencies with" in result.stdout and "failed (" in result.stdout
+    # uv fails at its first step, the lock; pip at its install.
+    first_network_step = (
+        "Locking dependencies with" if installer == "uv" else "Installing dependencies with"
+    )
+    assert f"{first_network_step} {installer}" in result.stdout and "failed (" in result.stdout
     assert (workdir / "svc" / "pyproject.toml").exists()
     assert not (workdir / "svc" / ".venv").exists()
     assert not (workdir / "svc" / "uv.lock").exists()
