@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.test import Client, override_settings
+from pytest_django import DjangoAssertNumQueries
 
 PRODUCTION_HOSTS = ["example.com"]
 
@@ -33,6 +34,14 @@ def test_other_paths_still_refuse_unknown_hosts(client: Client) -> None:
 
     assert refused.status_code == 400
     assert served.status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_leaves_the_database_alone(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(0):
+        client.get("/health")
 
 
 def test_health_accepts_only_safe_methods(client: Client) -> None:

@@ -4,7 +4,7 @@ from .models import Announcement
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
     list_display = ["title", "published_at"]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
