@@ -29,6 +29,17 @@ TEXT_LINE = re.compile(
 )
 JSON_KEYS = {"time", "level", "logger", "request_id", "message"}
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+#: Behind the TLS-terminating proxy the READMEs prescribe: what each starter is told to
+#: believe of it (gunicorn itself believes X-Forwarded-Proto from 127.0.0.1).
+BEHIND_A_PROXY = {
+    Framework.DJANGO: {"DJANGO_SECURE_PROXY_SSL_HEADER": "true"},
+    Framework.FLASK: {"FLASK_PROXY_HOPS": "1"},
+    Framework.FASTAPI: {},
+}
+#: The README's build step of a production install, before the server starts.
+BUILD_STEPS = {Framework.DJANGO: ["python manage.py collectstatic --noinput"]}
+#: What the proxy adds to a request that reached it over HTTPS.
+FROM_THE_PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
 
 
 def request(
@@ -51,8 +62,9 @@ def production_server(installed, tmp_path, log_format: str) -> Iterator[tuple[in
     framework, project, bin_dir = installed
     port = free_port()
     settings = production_env(framework, port, tmp_path)
-    env = project_env(bin_dir, **{**settings, "LOG_FORMAT": log_format, "WEB_CONCURRENCY": "1"})
-    for setup in FRAMEWORKS[framework].setup("svc", "sqlite"):
+    settings.update(BEHIND_A_PROXY[framework], LOG_FORMAT=log_format, WEB_CONCURRENCY="1")
+    env = project_env(bin_dir, **settings)
+    for setup in [*BUILD_STEPS.get(framework, []), *FRAMEWORKS[framework].setup("svc", "sqlite")]:
         run_in(project, setup, env)
     server = start(project, FRAMEWORKS[framework].production_command.format(package="svc"), env)
     lines: list[str] = []
@@ -69,7 +81,7 @@ def exchange(port: int) -> dict[str, http.client.HTTPMessage]:
     """The requests every starter gets: a refused host, a page with and without an id."""
     status, refused = request(port, "/", {"Host": REFUSED_HOST, "X-Request-ID": "bad-host-1"})
     assert status == 400
-    status, page = request(port, "/", {"X-Request-ID": "page-1"})
+    status, page = request(port, "/", {**FROM_THE_PROXY, "X-Request-ID": "page-1"})
     assert status == 200
     status, health = request(port, "/health")
     assert status == 200
@@ -111,11 +123,12 @@ def test_a_client_request_id_that_is_not_plain_is_replaced(installed, tmp_path):
 
 
 def test_pages_carry_the_security_headers(installed, tmp_path):
-    """Django's own middleware sends the first three; Flask and FastAPI add a policy too."""
+    """Over HTTPS (as the proxy tells): HSTS and the others; Flask and FastAPI add a policy."""
     framework = installed[0]
     with production_server(installed, tmp_path, "text") as (port, _lines):
-        status, headers = request(port, "/")
+        status, headers = request(port, "/", FROM_THE_PROXY)
     assert status == 200
+    assert "max-age=" in (headers["Strict-Transport-Security"] or "")
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"]
     policy = headers["Content-Security-Policy"] or ""
