@@ -19,11 +19,18 @@ def init_app(app: Flask) -> None:
         # generated URLs) then come from the proxies' X-Forwarded-For/-Proto.
         # The Host header stays the one the proxy sends, checked by TRUSTED_HOSTS.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    headers = tuple(app.config["SECURITY_HEADERS"].items())
+    # With the lower-case names that a set of the response's names is checked for:
+    # one pass over the headers instead of one per header (Headers.setdefault).
+    headers = [
+        (name.lower(), name, value)
+        for name, value in app.config["SECURITY_HEADERS"].items()
+    ]
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         """Add each header the view did not set itself."""
-        for name, value in headers:
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name, _value in response.headers}
+        for key, name, value in headers:
+            if key not in present:
+                response.headers.add(name, value)
         return response
