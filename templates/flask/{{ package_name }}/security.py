@@ -15,12 +15,12 @@ def init_app(app: Flask) -> None:
     """
     hops = app.config["PROXY_HOPS"]
     if hops:
-        # The client's address and scheme (rate limits, logs, secure cookies,
-        # generated URLs) then come from the proxies' X-Forwarded-For/-Proto.
+        # The client's address and scheme (rate limits, secure cookies, generated
+        # URLs) then come from the proxies' X-Forwarded-For and -Proto.
         # The Host header stays the one the proxy sends, checked by TRUSTED_HOSTS.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    # With the lower-case names that a set of the response's names is checked for:
-    # one pass over the headers instead of one per header (Headers.setdefault).
+    # Names are compared in lower case (HTTP ignores case) with a set made in
+    # one pass over the response's headers: cheaper than Headers.setdefault.
     headers = [
         (name.lower(), name, value)
         for name, value in app.config["SECURITY_HEADERS"].items()
