@@ -1,12 +1,14 @@
 """Error pages: HTML for browsers, JSON for clients that ask for it."""
 
 import json
+import logging
 
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 bp = Blueprint("errors", __name__)
+logger = logging.getLogger(__name__)
 
 
 @bp.app_errorhandler(HTTPException)
@@ -19,7 +21,9 @@ def handle_http_error(error: HTTPException) -> Response:
     # Keeps the status and headers such as Allow on a 405.
     response = error.get_response()
     if isinstance(error, SecurityError):
-        # An untrusted Host header: no URLs can be built, keep the plain page.
+        # A Host header outside TRUSTED_HOSTS: a misrouted request or a probe,
+        # worth one line for the operator. No URLs can be built: a plain page.
+        logger.warning("Refused a request for host %r", request.headers.get("Host", ""))
         return response
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if best == "application/json":

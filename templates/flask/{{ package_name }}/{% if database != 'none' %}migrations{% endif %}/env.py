@@ -1,28 +1,29 @@
 """Alembic's environment under Flask-Migrate: the app's engine and models.
 
 ``flask db`` commands run this inside the application context, so the
-database is the one the app is configured with (DATABASE_URL).
+database is the one the app is configured with (DATABASE_URL), and the log
+lines have the application's format (``create_app`` configured logging).
 """
 
-import logging
-from logging.config import fileConfig
+from collections.abc import Iterable
 
 from alembic import context
+from alembic.operations import MigrationScript
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 
 config = context.config
-# Log progress on the command line; inside a program that configured logging
-# (the tests, for one), leave its configuration alone.
-if config.config_file_name is not None and not logging.getLogger().handlers:
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
-
 migrate = current_app.extensions["migrate"]
 
 
-def skip_empty_revisions(_context, _revision, directives) -> None:
+def skip_empty_revisions(
+    _context: MigrationContext,
+    _revision: str | Iterable[str | None] | Iterable[str],
+    directives: list[MigrationScript],
+) -> None:
     """Write no file when ``flask db migrate`` finds no change in the models."""
     autogenerate = getattr(config.cmd_opts, "autogenerate", False)
-    if autogenerate and directives[0].upgrade_ops.is_empty():
+    if autogenerate and all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
         directives[:] = []
 
 
