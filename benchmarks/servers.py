@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -604,39 +605,67 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def report(rows: Sequence[Row], libraries: Mapping[Framework, str], load: Load) -> str:
+EXPLANATION = f"""\
+- *Starter*: `scaffold new` with the default options (database sqlite), installed
+  with uv, set up with the commands of its README's production section (Django
+  also checks the deployment and collects the static files), {ROWS} rows stored in
+  the table of its list page, and started with the README's gunicorn command.
+- *Bare*: in the same venv, so with the same library versions: a plain Flask app
+  and a plain FastAPI app with `/health` and the same list over the same ORM and
+  driver; for Django a fresh `django-admin startproject` with a health view and a
+  list view over one model added, and only DEBUG, ALLOWED_HOSTS and SECRET_KEY
+  changed in its settings. The list pages show the latest 10 rows (Flask, Django)
+  or the first 20 (FastAPI), rendered the way the starter renders them.
+- *Server*: the same gunicorn command line for both (the starter's package name
+  swapped for the bare app's), `WEB_CONCURRENCY=1`, bound to 127.0.0.1 through
+  `GUNICORN_CMD_ARGS`; gunicorn's access log stays off.
+- *Production mode*: debug off, a fresh random secret, 127.0.0.1 as the only
+  allowed host. The Django starter redirects plain HTTP to HTTPS, so it trusts
+  the `X-Forwarded-Proto` header of a TLS proxy and wrk sends it to both apps.
+- *Load*: wrk with one thread, a warm-up of 1 s per app and endpoint, then rounds
+  that alternate starter and bare (the order flips every round). A response that
+  is not a 200 or a socket error fails the benchmark instead of giving a figure.
+"""
+
+
+def report(
+    rows: Sequence[Row], libraries: Mapping[Framework, str], load: Load, load_before: float
+) -> str:
     """The Markdown page written by --write, with the facts of the machine it ran on."""
     machine = f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
     wrk_version = subprocess.run([str(WRK), "-v"], capture_output=True, text=True).stdout
+    method = (
+        "Measured by `python benchmarks/servers.py`: each framework's starter against a "
+        "bare app of the same framework, under the same gunicorn command with one worker, "
+        f"loaded in turn by `wrk` with {load.connections} connections on 127.0.0.1. Each "
+        f"figure is the median of {load.rounds} runs of {load.duration} s; the ratio is the "
+        "starter's requests per second as a share of the bare app's, and the target is "
+        "the least share that issue 12 accepts."
+    )
+    facts = (
+        f"Last run: {date.today().isoformat()}, {machine}, {os.cpu_count()} CPUs, load "
+        f"average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
+        f"{wrk_version.split(' [', 1)[0].strip() or 'wrk'}. The machine is shared with "
+        "other work, which slows both sides of each comparison alike but makes single "
+        "runs noisy: read the ratios, not the absolute figures."
+    )
     lines = [
-        "# Server throughput: starters against bare apps",
+        "# Server throughput of the starters",
         "",
-        "Measured by `python benchmarks/servers.py`. Each framework's default starter",
-        "(SQLite) and a bare app of the same framework run side by side in one venv,",
-        "under the starter's README gunicorn command with one worker, in production",
-        "mode. The bare apps are a plain Flask app and a plain FastAPI app with a",
-        "health check and the same list over the same ORM, and a fresh",
-        "`django-admin startproject` with a health view and a list view over one model.",
-        f"Both list pages show {ROWS} stored rows (the Flask and Django pages the latest",
-        "10 of them).",
+        textwrap.fill(method, width=88),
         "",
-        f"Load: `wrk` with {load.connections} connections on 127.0.0.1, a warm-up, then",
-        f"{load.rounds} rounds of {load.duration} s per endpoint that alternate starter and",
-        "bare; each figure is the median of the rounds. Every answer must be a 200.",
-        "",
-        f"Last run: {date.today().isoformat()}, {machine}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f} at the end; "
-        f"{wrk_version.split(' [', 1)[0].strip() or 'wrk'}.",
-        "The machine is shared: other work slows both sides, so the ratios are what",
-        "matter, and they move by a few hundredths from run to run.",
+        textwrap.fill(facts, width=88),
         "",
         table(rows),
         "",
-        "Library versions:",
-        "",
+        "Versions:",
         *(f"- {FRAMEWORKS[framework].label}: {text}" for framework, text in libraries.items()),
+        "",
+        "How it is measured:",
+        "",
+        EXPLANATION,
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def stop_on_sigterm() -> None:
@@ -665,6 +694,7 @@ def main() -> None:
     rounds, duration = (1, 1) if args.quick else (args.rounds, args.duration)
     load = Load(rounds, duration, args.connections)
     stop_on_sigterm()
+    load_before = os.getloadavg()[0]
     prepare(args.fresh)
     rows: list[Row] = []
     libraries: dict[Framework, str] = {}
@@ -674,7 +704,7 @@ def main() -> None:
             framework_rows, libraries[framework] = measure(CASES[framework], load, Path(work))
             rows += framework_rows
             print(table(framework_rows), flush=True)
-    text = report(rows, libraries, load)
+    text = report(rows, libraries, load, load_before)
     print(text, end="")
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
