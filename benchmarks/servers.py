@@ -368,18 +368,24 @@ class App:
 
 @dataclass
 class Row:
-    """One line of the results table: medians of requests per second."""
+    """One line of the results table: the requests per second of each round, each side."""
 
     framework: Framework
     endpoint: str
-    starter: float
-    bare: float
+    starter: list[float]
+    bare: list[float]
     target: float
 
     @property
     def ratio(self) -> float:
-        """The starter's throughput as a share of the bare app's: above 1 is faster."""
-        return self.starter / self.bare
+        """The starter's median throughput as a share of the bare app's: above 1 is faster."""
+        return statistics.median(self.starter) / statistics.median(self.bare)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The lowest and highest ratio of a single round: how noisy the machine was."""
+        ratios = [starter / bare for starter, bare in zip(self.starter, self.bare, strict=True)]
+        return min(ratios), max(ratios)
 
     @property
     def verdict(self) -> str:
@@ -505,20 +511,29 @@ def serving(app: App, command: str, headers: Sequence[str]) -> Iterator[App]:
             process.wait()
 
 
-def wrk(url: str, seconds: int, connections: int, headers: Sequence[str], script: Path) -> float:
-    """Requests per second of one wrk run; stop the benchmark if any answer is not a 200."""
-    command = [str(WRK), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    command += ["-s", str(script), *(f"-H{header}" for header in headers), url]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    output = result.stdout + result.stderr
-    rate = re.search(r"^Requests/sec:\s*([\d.]+)", output, flags=re.MULTILINE)
-    status = re.search(r"^not 200: (\d+), first: (\d+)", output, flags=re.MULTILINE)
-    sockets = re.search(r"Socket errors: (.*)", output)
-    if result.returncode != 0 or rate is None or status is None or float(rate[1]) == 0:
-        sys.exit(f"benchmark failed: {' '.join(command)}\n{output}")
-    if int(status[1]) or sockets:
-        sys.exit(f"benchmark failed: {url} answered with errors\n{output}")
-    return float(rate[1])
+@dataclass(frozen=True)
+class Wrk:
+    """wrk's command line for the apps of one framework."""
+
+    connections: int
+    headers: tuple[str, ...]
+    #: The Lua script that counts the answers that are not a 200.
+    script: Path
+
+    def run(self, app: App, path: str, seconds: int) -> float:
+        """Requests per second of one app's path; stop the benchmark at any answer but a 200."""
+        command = [str(WRK), "-t1", f"-c{self.connections}", f"-d{seconds}s", "--timeout", "10s"]
+        command += ["-s", str(self.script), *(f"-H{header}" for header in self.headers)]
+        command.append(app.url + path)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+        output = result.stdout + result.stderr
+        rate = re.search(r"^Requests/sec:\s*([\d.]+)", output, flags=re.MULTILINE)
+        status = re.search(r"^not 200: (\d+), first: (\d+)", output, flags=re.MULTILINE)
+        if result.returncode != 0 or not (rate and status) or float(rate[1]) == 0:
+            sys.exit(f"benchmark failed: {' '.join(command)}\n{output}")
+        if int(status[1]) or "Socket errors:" in output:
+            sys.exit(f"benchmark failed: {app.name} {path} answered with errors\n{output}")
+        return float(rate[1])
 
 
 def versions(venv: Path, libraries: Sequence[str]) -> str:
@@ -531,10 +546,9 @@ def versions(venv: Path, libraries: Sequence[str]) -> str:
     return ", ".join(map(" ".join, zip(libraries, result.stdout.split(), strict=True)))
 
 
-def measure(case: Case, load: Load, work: Path) -> tuple[list[Row], str]:
-    """Set up both apps of one framework, load them in turn; the rows and the versions."""
-    framework, info = case.framework, FRAMEWORKS[case.framework]
-    folder = work / framework.value
+def set_up(case: Case, folder: Path) -> tuple[App, App, Path]:
+    """The starter and the bare app, installed, migrated and seeded; and their venv."""
+    framework = case.framework
     folder.mkdir()
     sh([str(BIN / "scaffold"), "new", STARTER, "-y", "--framework", framework, "--no-git"], folder)
     project = folder / STARTER
@@ -548,44 +562,47 @@ def measure(case: Case, load: Load, work: Path) -> tuple[list[Row], str]:
     bare = App(BARE, folder / BARE, production_env(framework, venv, folder / "bare-data"))
     for app in (starter, bare):
         Path(app.env["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir()
-    command = info.production_command.format(package=STARTER)
+    command = FRAMEWORKS[framework].production_command.format(package=STARTER)
     for line in readme_production(project, command):
         run_in(starter, line)
     seed(case, starter, STARTER)
     write_bare(case, bare)
+    return starter, bare, venv
 
+
+def measure(case: Case, load: Load, work: Path) -> tuple[list[Row], str]:
+    """Set up both apps of one framework, load them in turn; the rows and the versions."""
+    starter, bare, venv = set_up(case, work / case.framework.value)
     script = work / "status.lua"
     script.write_text(STATUS_CHECK, encoding="utf-8")
-    headers = case.proxy_headers
-    samples: dict[tuple[str, str], list[float]] = {}
+    loader = Wrk(load.connections, case.proxy_headers, script)
+    paths = (HEALTH, case.list_path)
+    rates: dict[tuple[str, str], list[float]] = {
+        (app.name, path): [] for app in (starter, bare) for path in paths
+    }
+    production_command = FRAMEWORKS[case.framework].production_command
     with contextlib.ExitStack() as servers:
         apps = [
-            servers.enter_context(serving(starter, command, headers)),
             servers.enter_context(
-                serving(bare, info.production_command.format(package=BARE), headers)
-            ),
+                serving(app, production_command.format(package=app.name), case.proxy_headers)
+            )
+            for app in (starter, bare)
         ]
         marker = f"Row {ROWS - 1}"
         for app in apps:
-            if marker not in get(app.url + case.list_path, headers):
+            if marker not in get(app.url + case.list_path, case.proxy_headers):
                 sys.exit(f"benchmark set-up failed: {app.name}'s {case.list_path} lacks {marker}")
-        paths = (HEALTH, case.list_path)
-        for app in apps:  # warm-up: imports, caches, database connections
-            for path in paths:
-                wrk(app.url + path, 1, load.connections, headers, script)
+            for path in paths:  # warm-up: imports, caches, database connections
+                loader.run(app, path, 1)
         for index in range(load.rounds):
             for path in paths:
                 for app in apps if index % 2 == 0 else apps[::-1]:
-                    rate = wrk(app.url + path, load.duration, load.connections, headers, script)
-                    samples.setdefault((app.name, path), []).append(rate)
+                    rate = loader.run(app, path, load.duration)
+                    rates[app.name, path].append(rate)
+                    round_name = f"{case.framework.value} {app.name} {path} round {index + 1}"
+                    print(f"{round_name}: {rate:.0f} req/s", file=sys.stderr, flush=True)
     rows = [
-        Row(
-            framework,
-            path,
-            statistics.median(samples[STARTER, path]),
-            statistics.median(samples[BARE, path]),
-            case.target,
-        )
+        Row(case.framework, path, rates[STARTER, path], rates[BARE, path], case.target)
         for path in paths
     ]
     return rows, versions(venv, case.libraries)
@@ -594,14 +611,16 @@ def measure(case: Case, load: Load, work: Path) -> tuple[list[Row], str]:
 def table(rows: Sequence[Row]) -> str:
     """The results as a Markdown table."""
     lines = [
-        "| framework | endpoint | starter req/s | bare req/s | ratio | target | |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| framework | endpoint | starter req/s | bare req/s | ratio | per round | target | |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
-    lines += [
-        f"| {FRAMEWORKS[row.framework].label} | `{row.endpoint}` | {row.starter:.0f} "
-        f"| {row.bare:.0f} | {row.ratio:.2f} | >= {row.target:.2f} | {row.verdict} |"
-        for row in rows
-    ]
+    for row in rows:
+        low, high = row.spread
+        lines.append(
+            f"| {FRAMEWORKS[row.framework].label} | `{row.endpoint}` "
+            f"| {statistics.median(row.starter):.0f} | {statistics.median(row.bare):.0f} "
+            f"| {row.ratio:.2f} | {low:.2f}-{high:.2f} | >= {row.target:.2f} | {row.verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -625,6 +644,9 @@ EXPLANATION = f"""\
 - *Load*: wrk with one thread, a warm-up of 1 s per app and endpoint, then rounds
   that alternate starter and bare (the order flips every round). A response that
   is not a 200 or a socket error fails the benchmark instead of giving a figure.
+- *Ratio*: the starter's median requests per second over the bare app's. *Per
+  round* is the lowest and the highest ratio of the two runs of one round, taken
+  back to back: a wide range means other work on the machine came and went.
 """
 
 
