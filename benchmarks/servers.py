@@ -281,6 +281,8 @@ class Case:
     seed_command: tuple[str, ...] = ("python", "-c")
     #: Shell commands that create the bare app before its files are written, and after.
     bare_before: tuple[str, ...] = ()
+    #: Text added at the end of files that ``bare_before`` made.
+    bare_appended: Mapping[str, str] = field(default_factory=dict)
     bare_after: tuple[str, ...] = ()
     #: Environment and headers of a TLS-terminating proxy, where the app insists on HTTPS.
     proxy_env: Mapping[str, str] = field(default_factory=dict)
@@ -304,6 +306,7 @@ CASES: Mapping[Framework, Case] = {
         ),
         seed_command=("python", "manage.py", "shell", "-c"),
         bare_before=(f"django-admin startproject {BARE} .",),
+        bare_appended={f"{BARE}/settings.py": BARE_DJANGO_SETTINGS},
         bare_after=("python manage.py makemigrations pages", "python manage.py migrate"),
         proxy_env={"DJANGO_SECURE_PROXY_SSL_HEADER": "true"},
         proxy_headers=("X-Forwarded-Proto: https",),
@@ -455,9 +458,9 @@ def write_bare(case: Case, app: App) -> None:
         path = app.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(Template(text).substitute(values), encoding="utf-8")
-    if case.framework == Framework.DJANGO:
-        with (app.folder / BARE / "settings.py").open("a", encoding="utf-8") as settings:
-            settings.write(BARE_DJANGO_SETTINGS)
+    for name, text in case.bare_appended.items():
+        with (app.folder / name).open("a", encoding="utf-8") as made:
+            made.write(text)
     for command in case.bare_after:
         run_in(app, command)
     seed(case, app, BARE)
