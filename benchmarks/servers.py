@@ -329,7 +329,7 @@ CASES: Mapping[Framework, Case] = {
     ),
     Framework.FASTAPI: Case(
         framework=Framework.FASTAPI,
-        list_path="/items",
+        list_path="/api/v1/items",
         target=0.85,
         bare_files=BARE_FASTAPI,
         seed_code=(

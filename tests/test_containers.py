@@ -129,7 +129,7 @@ def site_headers(framework: Framework) -> dict[str, str]:
 
 
 #: A page of each framework that reads the database, and so fails without the tables.
-DATA_PAGE = {Framework.DJANGO: "/", Framework.FLASK: "/", Framework.FASTAPI: "/items"}
+DATA_PAGE = {Framework.DJANGO: "/", Framework.FLASK: "/", Framework.FASTAPI: "/api/v1/items"}
 
 
 def write_row(container: Container, text: str) -> None:
@@ -138,7 +138,9 @@ def write_row(container: Container, text: str) -> None:
     if framework == Framework.FASTAPI:
         request = json.dumps({"name": text}).encode()
         headers = {**site_headers(framework), "Content-Type": "application/json"}
-        post = urllib.request.Request(container.url("/items"), request, headers, method="POST")
+        post = urllib.request.Request(
+            container.url(DATA_PAGE[Framework.FASTAPI]), request, headers, method="POST"
+        )
         with urllib.request.urlopen(post, timeout=10) as response:
             assert response.status == 201
         return

@@ -1,14 +1,13 @@
-"""Liveness check for load balancers, orchestrators and uptime monitors."""
+"""Liveness check for load balancers, orchestrators and uptime monitors.
 
-from fastapi import APIRouter
+`main.create_app` adds it to the app itself rather than through a router, as
+the one endpoint that probes call every few seconds.
+"""
 
-router = APIRouter(tags=["health"])
-
-# Answered whatever the Host header (see main.TrustedHostMiddleware).
+# Answered whatever the Host header (see middleware.TrustedHostMiddleware).
 HEALTH_PATH = "/health"
 
 
-@router.get(HEALTH_PATH)
 async def health() -> dict[str, str]:
     """Answer as long as the process serves requests; it touches no database."""
     return {"status": "ok"}

@@ -10,7 +10,12 @@ router = APIRouter(tags=["index"])
 
 @router.get("/")
 async def index(request: Request, settings: SettingsDep) -> ApiInfo:
-    """Point a browser that opens the root URL at the interactive docs."""
+    """Point a client that opens the root URL at the docs and the API."""
+    app = request.app
     return ApiInfo(
-        name=request.app.title, docs_url=request.app.docs_url, debug=settings.debug
+        name=app.title,
+        docs_url=app.docs_url,
+        openapi_url=app.openapi_url,
+        items_url=app.url_path_for("list_items"),
+        debug=settings.debug,
     )
