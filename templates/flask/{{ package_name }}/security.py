@@ -1,36 +1,78 @@
-"""What the app trusts of its proxies, and the security headers of every response."""
+"""What the app trusts of its proxies, the security headers of every response,
+and the session cookie."""
 
-from flask import Flask
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+class SecurityHeadersMiddleware:
+    """WSGI middleware adding each of ``headers`` a response does not set itself.
+
+    Rather than Flask-Talisman: Talisman redirects plain HTTP to HTTPS by
+    default (the reverse proxy's job, and it would break the HTTP health
+    probes) and works its headers out again on every request. These are
+    fixed; at the WSGI level they also reach the responses Flask makes before
+    any view or hook runs (an untrusted host's 400), for one call a request.
+    """
+
+    def __init__(self, app: WSGIApplication, headers: Mapping[str, str]) -> None:
+        self.app = app
+        # HTTP header names ignore case: compared in lower case.
+        self.headers = [(name.lower(), name, value) for name, value in headers.items()]
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Handle the request, adding the missing headers as the response starts."""
+
+        def start_with_headers(
+            status: str,
+            headers: list[tuple[str, str]],
+            exc_info: OptExcInfo | None = None,
+        ) -> Callable[[bytes], object]:
+            present = {name.lower() for name, _value in headers}
+            headers.extend(
+                (name, value) for key, name, value in self.headers if key not in present
+            )
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start_with_headers)
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without a signer for requests with no cookies.
+
+    Flask builds the signer of the session cookie on every request; most
+    requests (health probes, API clients, first visits) carry no cookie at
+    all, and get the new empty session they would get otherwise.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session when the request has no cookies, else Flask's."""
+        if app.secret_key and not request.environ.get("HTTP_COOKIE"):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:
-    """Believe the configured proxies, and add SECURITY_HEADERS to each response.
-
-    A small hook rather than Flask-Talisman: Talisman redirects plain HTTP to
-    HTTPS by default (which the reverse proxy does, and which would break the
-    HTTP health probes) and works out its headers again on every request;
-    these are fixed, so they are computed once here.
-    """
+    """Believe the configured proxies, add SECURITY_HEADERS to each response."""
+    app.session_interface = CookieSessionInterface()
+    app.wsgi_app = SecurityHeadersMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["SECURITY_HEADERS"]
+    )
     hops = app.config["PROXY_HOPS"]
     if hops:
         # The client's address and scheme (rate limits, secure cookies, generated
         # URLs) then come from the proxies' X-Forwarded-For and -Proto.
         # The Host header stays the one the proxy sends, checked by TRUSTED_HOSTS.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    # Names are compared in lower case (HTTP ignores case) with a set made in
-    # one pass over the response's headers: cheaper than Headers.setdefault.
-    headers = [
-        (name.lower(), name, value)
-        for name, value in app.config["SECURITY_HEADERS"].items()
-    ]
-
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        """Add each header the view did not set itself."""
-        present = {name.lower() for name, _value in response.headers}
-        for key, name, value in headers:
-            if key not in present:
-                response.headers.add(name, value)
-        return response
