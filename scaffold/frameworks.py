@@ -84,6 +84,22 @@ class FrameworkInfo:
             env.pop("DATABASE_URL", None)
         return env
 
+    def production_env(self, hosts: str) -> dict[str, str]:
+        """What an operator sets on a server: debug off, a fresh secret, ``hosts`` served.
+
+        The keys are this framework's own (``development_env`` names its debug
+        and host variables); the database and the port are the caller's.
+        """
+        import secrets
+
+        env = {self.secret_variable: secrets.token_urlsafe(50)}
+        for key in self.development_env:
+            if key.endswith("DEBUG"):
+                env[key] = "false"
+            elif key.endswith("HOSTS"):
+                env[key] = hosts
+        return env
+
 
 FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
     Framework.DJANGO: FrameworkInfo(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import tomllib
@@ -93,23 +92,16 @@ def start(project: Path, command: str, env: dict[str, str]) -> subprocess.Popen[
 
 
 def production_env(framework: Framework, port: int, data_dir: Path) -> dict[str, str]:
-    """What an operator sets in production: debug off, a real secret, the served host names.
+    """What an operator sets in production, served on loopback with two workers.
 
     The SQLite file goes to ``data_dir`` through an absolute URL, as in the Dockerfile.
     """
-    info = FRAMEWORKS[framework]
-    env = {
-        info.secret_variable: secrets.token_urlsafe(50),
+    return {
+        **FRAMEWORKS[framework].production_env(hosts="127.0.0.1,localhost"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",
     }
-    for key in info.development_env:
-        if key.endswith("DEBUG"):
-            env[key] = "false"
-        elif key.endswith("HOSTS"):
-            env[key] = "127.0.0.1,localhost"
-    return env
 
 
 def locked_version(lock: Path, package: str) -> str:
