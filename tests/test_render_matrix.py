@@ -1,25 +1,32 @@
 """Every combination of project options of every framework renders a valid, lint-clean project.
 
-No install here: each rendered project must compile, its TOML and YAML must
-parse, nothing of the template language may be left over, and ruff (the
-version range the generated projects pin) must find nothing.
+Each rendered project must compile, its TOML and YAML must parse, nothing of
+the template language may be left over, and ruff (the version range the
+generated projects pin) must find nothing. The end-to-end tests at the end
+install what the combinations of each framework need, once, for mypy and
+for the names a package may not take.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import py_compile
+import re
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from conftest import FRAMEWORK_PARAMS
 from scaffold.frameworks import Framework
+from scaffold.names import SHADOWED_MODULES
 from scaffold.options import load_options, templates_root
 from scaffold.project import ProjectRequest, render
 
@@ -146,28 +153,40 @@ def dependencies(project: Path) -> list[str]:
     return [*metadata["dependencies"], *metadata["optional-dependencies"]["dev"]]
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("framework", FRAMEWORK_PARAMS)
-def test_every_combination_is_clean_under_mypy(tmp_path, framework):
-    """mypy --strict (the projects' own configuration) on the code of every combination.
+@dataclass(frozen=True)
+class InstalledCombinations:
+    """Every Python-relevant combination of one framework, and a venv with all they need."""
 
-    One venv holds what all the combinations need, so each is checked against
-    the libraries it would install.
-    """
+    projects: list[tuple[dict[str, object], Path]]
+    bin_dir: Path
+    requirements: list[str]
+
+
+@pytest.fixture(scope="module", params=FRAMEWORK_PARAMS)
+def installed_combinations(request, tmp_path_factory) -> InstalledCombinations:
+    """One venv holds what all the combinations need, so each is checked against
+    the libraries it would install."""
     from generated import make_venv
 
+    framework = request.param
+    root = tmp_path_factory.mktemp(f"combinations-{framework.value}")
     projects = []
     for index, options in enumerate(python_relevant_combinations(framework)):
         answers = {**FIXED_ANSWERS, "python_version": "3.11", **options}
-        destination = tmp_path / f"p{index}"
+        destination = root / f"p{index}"
         render(ProjectRequest(name="svc", framework=framework, options=answers), destination)
         projects.append((options, destination))
     requirements = sorted({req for _, project in projects for req in dependencies(project)})
-    bin_dir = make_venv(tmp_path / "venv", *requirements)
+    return InstalledCombinations(projects, make_venv(root / "venv", *requirements), requirements)
+
+
+@pytest.mark.e2e
+def test_every_combination_is_clean_under_mypy(installed_combinations):
+    """mypy --strict (the projects' own configuration) on the code of every combination."""
     failures = []
-    for options, project in projects:
+    for options, project in installed_combinations.projects:
         result = subprocess.run(
-            [str(bin_dir / "mypy"), "--no-incremental"],
+            [str(installed_combinations.bin_dir / "mypy"), "--no-incremental"],
             cwd=project,
             env={**os.environ, "PYTHONPATH": str(project)},
             capture_output=True,
@@ -177,3 +196,50 @@ def test_every_combination_is_clean_under_mypy(tmp_path, framework):
         if result.returncode != 0:
             failures.append(f"{options}:\n{result.stdout}{result.stderr}")
     assert not failures, "\n".join(failures)
+
+
+#: Lists the importable top-level modules of each installed distribution.
+MODULES_OF_DISTRIBUTIONS = """\
+import json
+from importlib.metadata import packages_distributions
+
+modules = {}
+for module, distributions in packages_distributions().items():
+    for distribution in distributions:
+        modules.setdefault(distribution, []).append(module)
+print(json.dumps(modules))
+"""
+
+
+@pytest.mark.e2e
+def test_no_package_name_may_shadow_a_module_the_project_imports(installed_combinations):
+    """Every module of a library a project asks for is refused as its package name.
+
+    A package named ``flask_login`` in a project that installs Flask-Login
+    would hide the library from its own code. The libraries' dependencies
+    change from release to release; the ones the projects name do not.
+    """
+    result = subprocess.run(
+        [str(installed_combinations.bin_dir / "python"), "-c", MODULES_OF_DISTRIBUTIONS],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    by_distribution = {
+        canonical(name): modules for name, modules in json.loads(result.stdout).items()
+    }
+    named = {canonical(Requirement(req).name) for req in installed_combinations.requirements}
+    importable = {
+        module
+        for distribution in named
+        for module in by_distribution.get(distribution, [])
+        if module.isidentifier()
+    }
+    assert importable, by_distribution
+    missing = sorted(importable - SHADOWED_MODULES)
+    assert not missing, f"scaffold.names.SHADOWED_MODULES lacks {missing}"
+
+
+def canonical(distribution: str) -> str:
+    """A distribution's name as PyPI compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
