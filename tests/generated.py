@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from conftest import clean_env, run_scaffold
+from helpers import clean_env, run_scaffold
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.install import LOCK_FILE, find_uv
 

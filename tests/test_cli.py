@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import clean_env, run_scaffold
+from helpers import clean_env, run_scaffold
 
 COMMANDS = ["new", "recommend", "frameworks", "serve", "update", "check-update", "template-source"]
 

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import free_port, http_get, needs_postgres
 from containers import (
     STAND_IN_PYTHON,
     DockerError,
@@ -43,6 +42,7 @@ from containers import (
     write_env_file,
 )
 from generated import LOCKED_GUNICORN, lock_with_old_gunicorn, make_lock_stale, render_project
+from helpers import free_port, http_get, needs_postgres
 from scaffold.answers import ci_is_set
 from scaffold.frameworks import FRAMEWORKS, Framework
 

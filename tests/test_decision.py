@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import run_scaffold
+from helpers import run_scaffold
 from scaffold import answers
 from scaffold.criteria import Answers
 from scaffold.decision import Decision, RecordContext, criteria_answers, decision_record

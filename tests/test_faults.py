@@ -19,7 +19,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import (
+from helpers import (
     clean_env,
     failing_git_env,
     git_available,

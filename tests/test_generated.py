@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from conftest import FRAMEWORK_PARAMS, free_port, http_get, stop, wait_for_http
 from generated import install_project, production_env, project_env, render_project, run_in, start
+from helpers import FRAMEWORK_PARAMS, free_port, http_get, stop, wait_for_http
 from scaffold.frameworks import FRAMEWORKS, Framework
 
 pytestmark = pytest.mark.e2e

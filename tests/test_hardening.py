@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import free_port, stop, wait_for_http
 from generated import production_env, project_env, run_in, start
+from helpers import free_port, stop, wait_for_http
 from scaffold.frameworks import FRAMEWORKS, Framework
 
 pytestmark = pytest.mark.e2e

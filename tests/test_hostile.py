@@ -16,8 +16,8 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import FRAMEWORK_PARAMS, clean_env, run_scaffold, scaffold_command
 from generated import install_project, project_env, render_project, run_in
+from helpers import FRAMEWORK_PARAMS, clean_env, run_scaffold, scaffold_command
 from scaffold import options
 from scaffold.answers import MAX_DATA_DEPTH, MAX_DATA_FILE_BYTES, load_data_file
 from scaffold.errors import DataFileError

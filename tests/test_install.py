@@ -7,7 +7,7 @@ import re
 import pexpect
 import pytest
 
-from conftest import clean_env, run_scaffold, scaffold_command, uv_available
+from helpers import clean_env, run_scaffold, scaffold_command, uv_available
 from scaffold import _cli, install
 
 pytestmark = pytest.mark.e2e

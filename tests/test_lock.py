@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import clean_env, run_scaffold, uv_available
 from generated import (
     LOCKED_GUNICORN,
     lock_with_old_gunicorn,
@@ -22,6 +21,7 @@ from generated import (
     make_lock_stale,
     render_project,
 )
+from helpers import clean_env, run_scaffold, uv_available
 from scaffold.frameworks import Framework
 from scaffold.install import LOCK_FILE, find_uv
 

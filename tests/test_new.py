@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import (
+from helpers import (
     clean_env,
     failing_git_env,
     git_available,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FRAMEWORK_PARAMS, needs_postgres
 from generated import install_project, project_env, render_project, run_in
+from helpers import FRAMEWORK_PARAMS, needs_postgres
 from scaffold.frameworks import FRAMEWORKS, Framework
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, needs_postgres]

@@ -10,7 +10,7 @@ import pexpect
 import pytest
 import yaml
 
-from conftest import clean_env, scaffold_command
+from helpers import clean_env, scaffold_command
 from scaffold.criteria import CRITERIA
 
 UP, DOWN, ENTER = "\x1b[A", "\x1b[B", "\r"

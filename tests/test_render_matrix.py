@@ -24,7 +24,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from conftest import FRAMEWORK_PARAMS
+from helpers import FRAMEWORK_PARAMS
 from scaffold.frameworks import Framework
 from scaffold.names import SHADOWED_MODULES
 from scaffold.options import load_options, templates_root

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from conftest import FRAMEWORK_PARAMS, free_port, http_get, run_scaffold, stop, wait_for_http
 from generated import production_env, project_env, run_in, start
+from helpers import FRAMEWORK_PARAMS, free_port, http_get, run_scaffold, stop, wait_for_http
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import load_options, templates_root
 

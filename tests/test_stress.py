@@ -6,7 +6,7 @@ import subprocess
 
 import yaml
 
-from conftest import clean_env, git_available, scaffold_command, staging_left
+from helpers import clean_env, git_available, scaffold_command, staging_left
 
 NAMES = [f"race{number}" for number in range(5)]
 FRAMEWORKS = ["django", "flask", "fastapi"]

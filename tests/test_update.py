@@ -23,8 +23,8 @@ import yaml
 from packaging.version import Version
 
 import scaffold
-from conftest import clean_env, scaffold_command
 from generated import build_wheel, install_project, make_venv, project_env, run_in
+from helpers import clean_env, scaffold_command
 from scaffold.criteria import Answers
 from scaffold.frameworks import Framework
 from scaffold.recommender import recommend

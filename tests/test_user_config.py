@@ -8,7 +8,7 @@ import os
 import pytest
 import yaml
 
-from conftest import clean_env, run_scaffold
+from helpers import clean_env, run_scaffold
 
 CONFIG = """\
 [defaults]

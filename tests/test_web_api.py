@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_scaffold
+from helpers import run_scaffold
 from scaffold.answers import ci_is_set
 from scaffold.criteria import CRITERIA
 from scaffold.frameworks import Framework

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import clean_env, free_port, run_scaffold, scaffold_command
+from helpers import clean_env, free_port, run_scaffold, scaffold_command
 from scaffold.errors import ArchiveError
 from scaffold.web.archive import member_name, members, write_archive
 from scaffold.web.server import allowed_hosts, exposure_warning

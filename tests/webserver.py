@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, free_port, scaffold_command
+from helpers import clean_env, free_port, scaffold_command
 
 # The load generator and the process-memory probe are the benchmark's own (benchmarks/serve.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
