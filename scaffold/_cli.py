@@ -520,6 +520,8 @@ def _reopen_closed_streams() -> None:
             if null != descriptor:
                 os.dup2(null, descriptor)
                 os.close(null)
+            # os.open makes descriptors that child processes do not get; 0-2 they must.
+            os.set_inheritable(descriptor, True)
             stream = open(descriptor, mode, encoding="utf-8", closefd=False)  # noqa: SIM115
         else:  # the descriptor was reused by another file: leave it alone
             stream = open(os.devnull, mode, encoding="utf-8")  # noqa: SIM115, PTH123

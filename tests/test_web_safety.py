@@ -186,26 +186,6 @@ def test_a_render_past_its_time_limit_is_stopped_and_its_worker_replaced(tmp_pat
         assert server.render_dirs() == []
 
 
-def test_ctrl_c_stops_the_server_its_workers_and_removes_its_scratch(tmp_path):
-    server = start_server(tmp_path, "--renders", "2")
-    server.wait_ready(2)
-    workers = server.workers()
-    assert len(workers) == 2 and server.scratch_dirs()
-    assert server.stop(signal.SIGINT) == 130
-    output = server.output()
-    assert "scaffold: interrupted" in output and "Traceback" not in output
-    assert server.scratch_dirs() == []
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-
-
-def test_sigterm_stops_it_cleanly_too(tmp_path):
-    server = start_server(tmp_path, "--renders", "1")
-    server.wait_ready(1)
-    assert server.stop(signal.SIGTERM) == 128 + signal.SIGTERM  # as the shell reports it
-    assert "Traceback" not in server.output()
-    assert server.scratch_dirs() == []
-
-
 def test_without_the_web_extra_it_says_how_to_install_it(workdir):
     probe = (
         "import sys; sys.modules['uvicorn'] = None\n"

@@ -82,10 +82,17 @@ def _templates() -> Environment:
 
 
 class _Guard:
-    """Refuse oversized requests before routing, and add the security headers to every response."""
+    """Refuse oversized or excess requests before routing; add the security headers to all.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The admission limit is scaffold's own, below the server's: a burst larger than
+    it gets the documented 503 with ``Retry-After`` while the admitted requests are
+    served. ``/health`` is always admitted, so a burst cannot hide the server's state.
+    """
+
+    def __init__(self, app: ASGIApp, admitted: int) -> None:
         self.app = app
+        self.admitted = admitted
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,6 +104,8 @@ class _Guard:
             refusal = (414, f"the query string is longer than {MAX_QUERY_BYTES} bytes")
         elif headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
             refusal = (413, "requests carry no body: every answer goes in the query string")
+        elif self.in_flight >= self.admitted and scope["path"] != "/health":
+            refusal = (503, f"the server is handling {self.in_flight} requests; try again shortly")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -107,9 +116,14 @@ class _Guard:
 
         if refusal:
             status, message = refusal
-            await _error(status, message)(scope, receive, send_with_headers)
-        else:
+            retry = {"retry-after": "1"} if status == 503 else None
+            await _error(status, message, headers=retry)(scope, receive, send_with_headers)
+            return
+        self.in_flight += 1
+        try:
             await self.app(scope, receive, send_with_headers)
+        finally:
+            self.in_flight -= 1
 
 
 def _error(
@@ -267,8 +281,20 @@ def create_app(
         )
 
     async def health(request: Request) -> Response:
-        status = {"status": "ok", "version": __version__, "renders": pool(request).status()}
-        return JSONResponse(status)
+        """200 while at least one render worker is alive; 503 saying why while none is."""
+        render_pool = pool(request)
+        renders = render_pool.status()
+        body: dict[str, object] = {"status": "ok", "version": __version__, "renders": renders}
+        if renders["workers"]:
+            return JSONResponse(body)
+        failure = render_pool.start_failure
+        body["status"] = "unavailable" if failure else "starting"
+        body["reason"] = (
+            f"no render worker could start: {failure}"
+            if failure
+            else "the render workers are starting"
+        )
+        return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
     async def on_error(_request: Request, error: Exception) -> Response:
         """Every expected failure as JSON: 400 for answers, 503 when busy, else its HTTP status."""
@@ -295,7 +321,7 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=[
-            Middleware(_Guard),
+            Middleware(_Guard, admitted=limits.requests),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
         ],
         exception_handlers={ScaffoldError: on_error, HTTPException: on_error},

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+#: Room beside the render queue for requests that render nothing (the page's state, metadata).
+CHEAP_REQUESTS = 64
+
 
 def default_renders() -> int:
     """One render at a time per CPU, at most four: renders are CPU-bound."""
@@ -21,3 +24,8 @@ class Limits:
     queue: int = 32
     #: Seconds a render may run, and a request may wait for a worker, before it gets 503.
     timeout: float = 30.0
+
+    @property
+    def requests(self) -> int:
+        """Requests handled at once (renders, their queue and room for cheap ones); more get 503."""
+        return self.renders + self.queue + CHEAP_REQUESTS

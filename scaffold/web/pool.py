@@ -72,9 +72,14 @@ class _Worker:
         self.replies = replies
         self.jobs = 0
 
+    @property
+    def alive(self) -> bool:
+        """False once the process has ended, whoever ended it."""
+        return self.process.returncode is None
+
     @classmethod
-    async def start(cls, scratch: Path) -> _Worker | None:
-        """A worker that has warmed up and said so, or None (after logging why) if it cannot."""
+    async def start(cls, scratch: Path) -> _Worker | str:
+        """A worker that has warmed up and said so, or why it could not (after logging it)."""
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "scaffold.web.worker", str(scratch),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=REPLY_LIMIT,
@@ -88,9 +93,10 @@ class _Worker:
             await worker.kill()
             raise
         if ready is None or not ready.get("ready"):
-            log.error("a render worker did not start (%s)", ready or "no answer")
             await worker.kill()
-            return None
+            reason = str(ready.get("error")) if ready else f"exit code {worker.process.returncode}"
+            log.error("a render worker did not start (%s)", reason)
+            return reason
         return worker
 
     async def receive(self, timeout: float) -> dict[str, Any] | None:
@@ -144,6 +150,9 @@ class RenderPool:
         self._workers: set[_Worker] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._waiting = 0
+        self._rendering = 0
+        #: Why the last worker that tried to start could not; None once one has started.
+        self.start_failure: str | None = None
 
     def start(self) -> None:
         """Start every worker in the background; requests that come first wait in the queue."""
@@ -165,20 +174,38 @@ class RenderPool:
             worker = await _Worker.start(self.scratch)
         except (TimeoutError, OSError, ValueError) as error:
             log.error("a render worker did not start (%s)", error)
-            worker = None
-        if worker is None:
+            worker = str(error) or type(error).__name__
+        if isinstance(worker, str):
+            self.start_failure = worker
             retry = min(30.0, max(1.0, delay * 2))
             log.error("starting another render worker in %.0f s", retry)
             self._add_worker(retry)
             return
+        self.start_failure = None
         self._workers.add(worker)
         self._idle.put_nowait(worker)
+        self._in_background(self._watch(worker))
+
+    async def _watch(self, worker: _Worker) -> None:
+        """Replace a worker whose process ends while the pool counts on it (killed, crashed)."""
+        code = await worker.process.wait()
+        if self._forget(worker):
+            log.error("a render worker ended unexpectedly (exit code %s); starting another", code)
+
+    def _forget(self, worker: _Worker) -> bool:
+        """Stop counting on ``worker`` and start its replacement; False if already done."""
+        if worker not in self._workers:
+            return False
+        self._workers.discard(worker)
+        self._add_worker()
+        return True
 
     async def render(self, job: RenderJob) -> RenderResult:
         """Render ``job`` in a free worker, in a private directory that is always removed."""
         worker = await self._acquire()
         directory: Path | None = None
         healthy = False
+        self._rendering += 1
         try:
             directory = Path(tempfile.mkdtemp(prefix="render-", dir=self.scratch))
             reply = await worker.run(job, directory, self.limits.timeout)
@@ -201,11 +228,20 @@ class RenderPool:
                 retry_after=math.ceil(self.limits.timeout),
             ) from error
         finally:
+            self._rendering -= 1
             await self._release(worker, healthy=healthy)
             if directory is not None:
                 shutil.rmtree(directory, ignore_errors=True)
 
     async def _acquire(self) -> _Worker:
+        """A live idle worker; one that died while idle is skipped (its watcher replaces it)."""
+        while True:
+            worker = await self._next_idle()
+            if worker.alive:
+                return worker
+            self._forget(worker)
+
+    async def _next_idle(self) -> _Worker:
         # Check and take in one step: wait_for() below runs get() in a task of its own, so
         # "idle is not empty" could be true for several requests that then all wait.
         if not self._idle.empty():
@@ -229,11 +265,10 @@ class RenderPool:
 
     async def _release(self, worker: _Worker, *, healthy: bool) -> None:
         """Put the worker back, or stop it (busy past its limit, dead, cancelled) and replace it."""
-        if healthy and worker.jobs < JOBS_PER_WORKER:
+        if healthy and worker.alive and worker.jobs < JOBS_PER_WORKER:
             self._idle.put_nowait(worker)
             return
-        self._workers.discard(worker)
-        self._add_worker()
+        self._forget(worker)
         if healthy:
             self._in_background(worker.retire())
         else:
@@ -241,10 +276,9 @@ class RenderPool:
 
     def status(self) -> dict[str, int]:
         """Workers alive, renders running and requests waiting, for /health."""
-        idle = self._idle.qsize()
         return {
-            "workers": len(self._workers),
-            "rendering": len(self._workers) - idle,
+            "workers": sum(worker.alive for worker in self._workers),
+            "rendering": self._rendering,
             "waiting": self._waiting,
         }
 

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import threading
 import time
 import webbrowser
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scaffold.errors import MissingExtraError, ServeError
 from scaffold.web.limits import Limits
+
+if TYPE_CHECKING:
+    import uvicorn
+
 
 #: Host names that always mean this machine.
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
 #: Addresses that listen on every interface.
 WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, to warn about them)
+#: uvicorn's own connection limit, as a multiple of scaffold's admission limit.
+SERVER_BACKSTOP = 16
 
 
 @dataclass(frozen=True)
@@ -111,16 +121,41 @@ def serve(settings: Settings) -> None:
         app,
         host=settings.host,
         port=port,
-        # Connections beyond the render queue are turned away before they cost anything.
-        limit_concurrency=settings.limits.renders + settings.limits.queue + 64,
+        # A backstop far above scaffold's own admission limit (see app._Guard), which
+        # answers a burst with its documented 503 first.
+        limit_concurrency=settings.limits.requests * SERVER_BACKSTOP,
         timeout_graceful_shutdown=max(5, int(settings.limits.timeout) + 1),
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _stopped_by_hangup(uvicorn.Server)(config)
     print(f"scaffold: serving {url} (Ctrl-C to stop)", flush=True)
     if settings.open_browser:
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     server.run(sockets=[sock])
+
+
+def _stopped_by_hangup(base: type[uvicorn.Server]) -> type[uvicorn.Server]:
+    """Uvicorn's server, stopping as gracefully on SIGHUP as it does on SIGINT and SIGTERM.
+
+    Uvicorn shuts down (requests finished, the lifespan's clean-up run: workers
+    stopped, scratch removed) and then raises the signal again; scaffold's own
+    handler, back in place by then, turns it into the documented exit code.
+    """
+
+    class Server(base):  # type: ignore[misc,valid-type]
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                if threading.current_thread() is not threading.main_thread():
+                    yield
+                    return
+                previous = signal.signal(signal.SIGHUP, self.handle_exit)
+                try:
+                    yield
+                finally:
+                    signal.signal(signal.SIGHUP, previous)
+
+    return Server
 
 
 def _open_when_started(server: object, url: str) -> None:

@@ -140,7 +140,12 @@ def warm_up(scratch: Path, framework: Framework) -> None:
 def serve_jobs(scratch: Path, replies: IO[str]) -> None:
     """Answer jobs until stdin closes: one JSON line in, one JSON line out."""
     keep_compiled_templates()
-    warm_up(scratch, Framework.FLASK)
+    try:
+        warm_up(scratch, Framework.FLASK)
+    except (ScaffoldError, OSError) as error:
+        # A full or unwritable scratch directory, say: the server reports why on /health.
+        _reply(replies, {"ready": False, "error": _describe(error)})
+        return
     _reply(replies, {"ready": True, "pid": os.getpid()})
     for line in sys.stdin:
         try:
@@ -150,6 +155,13 @@ def serve_jobs(scratch: Path, replies: IO[str]) -> None:
         _reply(replies, reply)
 
 
+def _describe(error: BaseException) -> str:
+    """One line for the server's log and /health: the OS error's words, or the error itself."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
 def _reply(replies: IO[str], message: dict[str, Any]) -> None:
     replies.write(json.dumps(message) + "\n")
     replies.flush()
@@ -157,10 +169,14 @@ def _reply(replies: IO[str], message: dict[str, Any]) -> None:
 
 def main() -> None:
     """Entry point of ``python -m scaffold.web.worker SCRATCH_DIR``."""
-    # Ctrl-C in a terminal reaches the whole process group; the server stops its workers itself.
+    # Ctrl-C and a terminal's hang-up reach the whole process group; the server stops its
+    # workers itself, after the requests they are serving.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # What libraries print goes to the server's stderr, or nowhere when it has none.
+    log = sys.stderr.fileno() if sys.stderr is not None else os.open(os.devnull, os.O_WRONLY)
+    os.dup2(log, sys.stdout.fileno())
     serve_jobs(Path(sys.argv[1]), replies)
 
 
