@@ -263,6 +263,11 @@ def _serve_parser(
         "--port", type=_bounded(int, 0, 65535), default=8000,
         help="port to listen on; 0 picks a free one (default: 8000)",
     )  # fmt: skip
+    serve.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
+        help="a host name a reverse proxy forwards, accepted besides this machine's own "
+        "(repeatable)",
+    )  # fmt: skip
     serve.add_argument("--open", action="store_true", help="open the page in your web browser")
     limits = serve.add_argument_group("limits")
     limits.add_argument(
@@ -276,6 +281,18 @@ def _serve_parser(
     limits.add_argument(
         "--timeout", type=_bounded(float, 0.01), default=defaults.timeout, metavar="SECONDS",
         help=f"longest render, or wait for one, before a 503 (default: {defaults.timeout:g})",
+    )  # fmt: skip
+    limits.add_argument(
+        "--request-timeout", type=_bounded(float, 0.01), default=defaults.request_timeout,
+        metavar="SECONDS",
+        help="time a client has to send a whole request, then 408 "
+        f"(default: {defaults.request_timeout:g})",
+    )  # fmt: skip
+    limits.add_argument(
+        "--connections-per-client", type=_bounded(int, 1), default=defaults.per_client,
+        metavar="N",
+        help="connections one address may hold open; more get 503 "
+        f"(default: {defaults.per_client})",
     )  # fmt: skip
     _debug_option(serve, argparse.SUPPRESS)
     serve.set_defaults(command=_commands.serve_command)

@@ -102,8 +102,21 @@ def serve_command(args: argparse.Namespace) -> int:
     from scaffold.web.limits import Limits
     from scaffold.web.server import Settings, serve
 
-    limits = Limits(renders=args.renders, queue=args.queue, timeout=args.timeout)
-    serve(Settings(host=args.host, port=args.port, open_browser=args.open, limits=limits))
+    limits = Limits(
+        renders=args.renders,
+        queue=args.queue,
+        timeout=args.timeout,
+        request_timeout=args.request_timeout,
+        per_client=args.connections_per_client,
+    )
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        open_browser=args.open,
+        limits=limits,
+        extra_hosts=tuple(args.allowed_hosts),
+    )
+    serve(settings)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -54,7 +55,9 @@ def burst(port: int, count: int, path: str) -> list[tuple[int, dict[str, str], b
 def test_a_burst_past_every_limit_is_served_in_part_and_refused_as_documented(tmp_path):
     queue = 2
     admitted = 1 + queue + CHEAP_REQUESTS
-    with serving(tmp_path, "--queue", str(queue), workers=1) as server:
+    # One client sends the whole burst: its connection cap is lifted for the test.
+    cap = ("--connections-per-client", "1000")
+    with serving(tmp_path, "--queue", str(queue), *cap, workers=1) as server:
         answers = burst(server.port, admitted + 133, "/starter.zip")
         assert len(answers) == admitted + 133
         statuses = [status for status, _headers, _body in answers]
@@ -72,7 +75,7 @@ def test_a_burst_past_every_limit_is_served_in_part_and_refused_as_documented(tm
 
 
 def test_health_is_admitted_during_a_burst(tmp_path):
-    with serving(tmp_path, "--queue", "0", workers=1) as server:
+    with serving(tmp_path, "--queue", "0", "--connections-per-client", "1000", workers=1) as server:
         stop = threading.Event()
 
         def flood() -> None:
@@ -173,3 +176,67 @@ def test_a_full_tmpdir_is_reported_by_health_not_hidden(tmp_path):
         finally:
             assert server.stop() == 130
         assert "Traceback" not in server.output()
+
+
+def half_requests(port: int, source: str, count: int) -> list[socket.socket]:
+    """``count`` connections from ``source`` that send half a request and then wait."""
+    held = []
+    for _ in range(count):
+        connection = socket.create_connection(
+            ("127.0.0.1", port), timeout=30, source_address=(source, 0)
+        )
+        connection.sendall(b"GET /starter.zip HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(connection)
+    return held
+
+
+def read_all(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_slow_clients_time_out_and_never_crowd_out_the_others(tmp_path):
+    with serving(
+        tmp_path, "--request-timeout", "3", "--connections-per-client", "8", workers=1
+    ) as server:
+        slow = half_requests(server.port, "127.0.0.2", 8)
+        # One address past its cap is turned away at once, with Retry-After and the headers.
+        (extra,) = half_requests(server.port, "127.0.0.2", 1)
+        refused = read_all(extra)
+        assert refused.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1" in refused
+        assert b"content-security-policy: default-src 'none'" in refused
+        crowd = [half_requests(server.port, f"127.0.1.{n}", 8) for n in range(1, 13)]
+        try:
+            # 104 half requests held open: everyone else is served as usual.
+            for _ in range(3):
+                assert server.get("/starter.zip").status == 200
+                assert server.get("/health").status == 200
+            # The slow ones get 408 when their time is up, and are closed.
+            answer = read_all(slow[0])
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+            assert b"within 3 s" in answer
+        finally:
+            for connection in [*slow, *(c for group in crowd for c in group)]:
+                connection.close()
+        # Their slots are free again: the same address may connect and be served.
+        fresh = socket.create_connection(
+            ("127.0.0.1", server.port), source_address=("127.0.0.2", 0)
+        )
+        fresh.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert read_all(fresh).startswith(b"HTTP/1.1 200 ")
+        fresh.close()
+
+
+def test_a_body_that_never_ends_times_out_too(tmp_path):
+    with serving(tmp_path, "--request-timeout", "2", workers=1) as server:
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        connection.sendall(
+            b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nabc"
+        )
+        started = time.monotonic()
+        answer = read_all(connection)
+        connection.close()
+        assert answer.startswith(b"HTTP/1.1 413 ")  # answered at once, as a body is refused
+        assert time.monotonic() - started < 30

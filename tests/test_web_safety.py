@@ -10,12 +10,15 @@ import http.client
 import io
 import json
 import os
+import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -228,11 +231,24 @@ def test_bad_options_are_one_line_errors(workdir, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_listening_beyond_this_machine_prints_a_warning(tmp_path):
-    server = start_server(tmp_path, "--host", "0.0.0.0", "--renders", "1")  # noqa: S104
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", "::"])  # noqa: S104
+def test_every_address_warns_checks_hosts_and_prints_an_address_that_answers(tmp_path, wildcard):
+    server = start_server(
+        tmp_path, "--host", wildcard, "--renders", "1", "--allowed-host", "Proxy.Example"
+    )
     try:
         server.wait_ready(1)
-        assert "scaffold: warning: listening on every network interface" in server.output()
+        output = server.output()
+        assert "scaffold: warning: listening on every network interface" in output
+        (printed,) = re.findall(r"serving (http://\S+) ", output)
+        with urllib.request.urlopen(f"{printed}health", timeout=10) as answer:
+            assert answer.status == 200
+        for host in ["127.0.0.1", "localhost", socket.gethostname(), "proxy.example"]:
+            assert server.get("/api/metadata", Host=f"{host}:{server.port}").status == 200, host
+        for host in ["evil.example", "127.0.0.1.evil.example", "rebind.example"]:
+            response = server.get("/api/metadata", Host=host)
+            assert response.status == 400, host
+            assert b"author" not in response.body
     finally:
         server.stop()
 
@@ -244,7 +260,11 @@ def test_listening_beyond_this_machine_prints_a_warning(tmp_path):
 )  # fmt: skip
 def test_which_hosts_warn(host, warned):
     assert (exposure_warning(host) is not None) is warned
-    assert ("*" in allowed_hosts(host)) is (host in ("0.0.0.0", "::"))  # noqa: S104
+    accepted = allowed_hosts(host)
+    assert "*" not in accepted and "evil.example" not in accepted
+    assert {"127.0.0.1", "localhost", "::1"} <= set(accepted)
+    if host in ("0.0.0.0", "::"):  # noqa: S104
+        assert socket.gethostname().lower() in accepted
 
 
 def test_open_starts_the_users_browser_on_the_page(tmp_path):

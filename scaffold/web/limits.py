@@ -24,6 +24,10 @@ class Limits:
     queue: int = 32
     #: Seconds a render may run, and a request may wait for a worker, before it gets 503.
     timeout: float = 30.0
+    #: Seconds a client has to send a whole request (headers and body); then 408.
+    request_timeout: float = 10.0
+    #: Connections one client address may hold open at once; one more gets 503.
+    per_client: int = 64
 
     @property
     def requests(self) -> int:

@@ -11,8 +11,9 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold.errors import MissingExtraError, ServeError
@@ -38,6 +39,8 @@ class Settings:
     port: int = 8000
     open_browser: bool = False
     limits: Limits = field(default_factory=Limits)
+    #: Host names a reverse proxy forwards, accepted besides this machine's own.
+    extra_hosts: tuple[str, ...] = ()
 
 
 def is_loopback(host: str) -> bool:
@@ -62,15 +65,49 @@ def exposure_warning(host: str) -> str | None:
     )
 
 
-def allowed_hosts(host: str) -> list[str]:
-    """Host headers to accept: this machine's names, plus ``host``; any when on every interface.
+def allowed_hosts(host: str, extra: Sequence[str] = ()) -> list[str]:
+    """Host headers to accept: this machine's names and addresses, ``host`` and ``extra``.
 
-    Refusing other names stops a web page elsewhere from reaching this server
-    through DNS rebinding.
+    Refusing every other name stops a web page elsewhere from reaching this
+    server through DNS rebinding, on every address it listens on: a wildcard
+    address accepts the machine's own names and addresses, not any name. A
+    reverse proxy that forwards another name adds it with ``--allowed-host``.
     """
-    if host in WILDCARDS:
-        return ["*"]
-    return sorted({"127.0.0.1", "localhost", "::1", "[::1]", host.strip("[]")})
+    names = {"127.0.0.1", "localhost", "::1", *(name.lower() for name in extra)}
+    if host not in WILDCARDS:
+        names.add(host.strip("[]").lower())
+    else:
+        names |= machine_names()
+    return sorted(names)
+
+
+def machine_names() -> set[str]:
+    """The host names of the machine and the addresses of its network interfaces."""
+    names: set[str] = set()
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        if not name:
+            continue
+        names.add(name.lower())
+        with contextlib.suppress(OSError):
+            names.update(str(info[4][0]) for info in socket.getaddrinfo(name, None))
+    return names | _interface_addresses()
+
+
+def _interface_addresses() -> set[str]:
+    """The local addresses of every interface, from the kernel's tables (Linux); else none."""
+    addresses: set[str] = set()
+    with contextlib.suppress(OSError):
+        last = ""
+        for line in Path("/proc/net/fib_trie").read_text().splitlines():
+            if "|--" in line:
+                last = line.split("|--")[-1].strip()
+            elif "/32 host LOCAL" in line and last:
+                addresses.add(last)
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            packed = bytes.fromhex(line.split()[0])
+            addresses.add(str(ipaddress.IPv6Address(packed)))
+    return addresses
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -81,8 +118,10 @@ def listen(host: str, port: int) -> socket.socket:
         )[0]
     except socket.gaierror as error:
         raise ServeError(f"cannot listen on {host!r}: {error.strerror}; check --host") from error
+    # "::" means every address, IPv4 ones too where the system can listen on both at once.
+    dualstack = family == socket.AF_INET6 and host in WILDCARDS and socket.has_dualstack_ipv6()
     try:
-        return socket.create_server(address[:2], family=family)
+        return socket.create_server(address[:2], family=family, dualstack_ipv6=dualstack)
     except OSError as error:
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise ServeError(
@@ -90,10 +129,14 @@ def listen(host: str, port: int) -> socket.socket:
         ) from error
 
 
-def page_url(host: str, port: int) -> str:
-    """The address of the page, as a browser on this machine would open it."""
+def page_url(host: str, sock: socket.socket) -> str:
+    """The address of the page that answers, as a browser on this machine would open it."""
+    port = sock.getsockname()[1]
     if host in WILDCARDS:
-        host = "127.0.0.1"
+        ipv4 = sock.family == socket.AF_INET or not sock.getsockopt(
+            socket.IPPROTO_IPV6, socket.IPV6_V6ONLY
+        )
+        host = "127.0.0.1" if ipv4 else "::1"
     if ":" in host:
         host = f"[{host.strip('[]')}]"
     return f"http://{host}:{port}/"
@@ -110,13 +153,14 @@ def serve(settings: Settings) -> None:
             "install it with: pip install 'scaffold[web]'"
         ) from error
     from scaffold.web.app import create_app
+    from scaffold.web.connections import bounded_protocol
 
     if warning := exposure_warning(settings.host):
         print(warning, file=sys.stderr)
     sock = listen(settings.host, settings.port)
     port = sock.getsockname()[1]
-    url = page_url(settings.host, port)
-    app = create_app(settings.limits, allowed_hosts(settings.host))
+    url = page_url(settings.host, sock)
+    app = create_app(settings.limits, allowed_hosts(settings.host, settings.extra_hosts))
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -124,6 +168,7 @@ def serve(settings: Settings) -> None:
         # A backstop far above scaffold's own admission limit (see app._Guard), which
         # answers a burst with its documented 503 first.
         limit_concurrency=settings.limits.requests * SERVER_BACKSTOP,
+        http=bounded_protocol(settings.limits),
         timeout_graceful_shutdown=max(5, int(settings.limits.timeout) + 1),
         server_header=False,
     )
