@@ -86,7 +86,7 @@ SERVE_EPILOG = """\
 examples:
   scaffold serve                       http://127.0.0.1:8000/ on this machine only
   scaffold serve --port 0 --open       any free port, opened in your browser
-  curl -OJ 'http://127.0.0.1:8000/starter.zip?name=shop&size=large&builtins=yes'
+  curl -fOJ 'http://127.0.0.1:8000/starter.zip?name=shop&size=large&builtins=yes'
 
 Needs the web extra: pip install 'scaffold[web]'. The HTTP API is described in
 docs/web.md. Ctrl-C stops the server (exit code 130)."""

@@ -370,7 +370,7 @@ def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
             assert matches(shown, json.loads("\n".join(body))), (
                 f"docs/web.md is out of date: {line}"
             )
-    for archive in ("shop.zip", "api.tar.gz"):  # written by the curl -OJ examples
+    for archive in ("shop.zip", "api.tar.gz", "svc.tgz"):  # written by the curl -OJ examples
         assert (tmp_path / archive).stat().st_size > 1000
 
 
@@ -389,3 +389,66 @@ def test_the_page_assets_ship_with_the_package(server, path, media_type):
     assert response.headers["content-type"].startswith(media_type)
     page = server.get("/").text
     assert f'"{path}"' in page
+
+
+@pytest.mark.parametrize("agent", ["curl/8.5.0", "HTTPie/3.2.4", "Wget/1.21"])
+def test_command_line_clients_get_a_text_summary_of_every_parameter(server, agent):
+    response = server.get("/", **{"User-Agent": agent, "Accept": "*/*"})
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    meta = server.get("/api/metadata").json()
+    keys = ["name", "framework", *(c["key"] for c in meta["criteria"])]
+    keys += [option["key"] for option in meta["options"]]
+    for key in keys:
+        assert re.search(rf"^  {re.escape(key)} ", text, re.MULTILINE), key
+    for criterion in meta["criteria"]:
+        for choice in criterion["choices"]:
+            assert choice["value"] in text
+    assert "curl -fOJ" in text and f"{server.url}/starter.tgz" in text
+    # A browser (or a client asking for HTML) still gets the page.
+    page = server.get("/", **{"User-Agent": agent, "Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_starter_tgz_is_the_tar_gz_archive_under_its_own_name(server):
+    answers = query(name="svc", framework="flask")
+    tgz = server.get(f"/starter.tgz?{answers}")
+    assert tgz.status == 200
+    assert tgz.headers["content-type"] == "application/gzip"
+    assert tgz.headers["content-disposition"] == 'attachment; filename="svc.tgz"'
+    tar_gz = server.get(f"/starter.tar.gz?{answers}")
+
+    def members(body: bytes) -> dict[str, bytes]:
+        with tarfile.open(fileobj=io.BytesIO(body)) as archive:
+            return {
+                member.name: archive.extractfile(member).read()
+                for member in archive.getmembers()
+                if member.isfile()
+            }
+
+    assert members(tgz.body) == members(tar_gz.body)
+    assert server.get("/starter.rar").status == 404
+
+
+def test_head_checks_the_answers_and_renders_nothing(tmp_path):
+    # With a render time limit no render can meet, any render would answer 503.
+    with serving(tmp_path, "--timeout", "0.01", workers=1) as slow:
+        assert slow.get("/starter.zip").status == 503
+        head = slow.request("/starter.zip?name=shop", method="HEAD")
+        assert head.status == 200 and head.body == b""
+        assert head.headers["content-disposition"] == 'attachment; filename="shop.zip"'
+        assert slow.request("/starter.zip?sise=large", method="HEAD").status == 400
+        assert slow.request("/?size=large", method="HEAD").status == 200
+        assert slow.render_dirs() == []
+
+
+def test_metadata_has_an_etag_and_answers_304_when_it_has_not_changed(server):
+    first = server.get("/api/metadata?name=shop")
+    tag = first.headers["etag"]
+    assert first.status == 200 and tag.startswith('"')
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = server.get("/api/metadata?name=shop", **{"If-None-Match": tag})
+    assert again.status == 304 and again.body == b"" and again.headers["etag"] == tag
+    other = server.get("/api/metadata?name=blog", **{"If-None-Match": tag})
+    assert other.status == 200 and other.headers["etag"] != tag

@@ -12,6 +12,8 @@ browser's form submit), a full queue or a render past its limit 503 with
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -38,11 +40,12 @@ from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError
 from scaffold.frameworks import FRAMEWORKS
 from scaffold.recommender import recommend
 from scaffold.web import view
-from scaffold.web.archive import MEDIA_TYPES
+from scaffold.web.archive import FORMAT_ALIASES, MEDIA_TYPES
 from scaffold.web.limits import Limits
 from scaffold.web.metadata import metadata
 from scaffold.web.pool import RenderJob, RenderPool, RenderResult
 from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, select
+from scaffold.web.usage import text_summary, wants_text
 
 HERE = Path(__file__).resolve().parent
 #: Longest query string accepted: every answer at its longest fits with room to spare.
@@ -208,6 +211,12 @@ def create_app(
         }
 
     async def page(request: Request) -> Response:
+        if request.method == "HEAD":  # nothing rendered for a look at the headers
+            return HTMLResponse("")
+        headers = request.headers
+        if wants_text(headers.get("user-agent", ""), headers.get("accept", "")):
+            meta = await run_in_threadpool(metadata, DEFAULT_NAME)
+            return PlainTextResponse(text_summary(meta, str(request.base_url)))
         return html("page.html", await page_context(request))
 
     async def ui_state(request: Request) -> Response:
@@ -225,8 +234,18 @@ def create_app(
         return html("_files.html", await page_context(request))
 
     async def api_metadata(request: Request) -> Response:
+        """The metadata with an ``ETag``: a client asking again with it gets ``304``.
+
+        It holds the user's git name and e-mail as defaults, so only the
+        client may keep it, and must check it is current before using it.
+        """
         name = request.query_params.get(NAME_KEY) or DEFAULT_NAME
-        return JSONResponse(await run_in_threadpool(metadata, name))
+        body = json.dumps(await run_in_threadpool(metadata, name)).encode()
+        tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        headers = {"etag": tag, "cache-control": "private, no-cache"}
+        if tag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
 
     async def api_recommend(request: Request) -> Response:
         given = await run_in_threadpool(
@@ -260,9 +279,11 @@ def create_app(
         return PlainTextResponse(text, headers={"content-security-policy": "sandbox"})
 
     async def starter(request: Request) -> Response:
-        archive_format = request.path_params["format"]
+        asked = request.path_params["format"]
+        archive_format = FORMAT_ALIASES.get(asked, asked)
         if archive_format not in MEDIA_TYPES:
-            return _error(404, f"no archive format {archive_format!r}; use zip or tar.gz")
+            known = ", ".join([*MEDIA_TYPES, *FORMAT_ALIASES])
+            return _error(404, f"no archive format {asked!r}; use one of {known}")
         try:
             selection = await run_in_threadpool(
                 select, answers_of(request.query_params.multi_items())
@@ -272,13 +293,11 @@ def create_app(
                 # A browser's form submit: the page again, with the problems.
                 return html("page.html", await page_context(request), status=400)
             raise
+        headers = {"content-disposition": f'attachment; filename="{selection.name}.{asked}"'}
+        if request.method == "HEAD":  # the answers are checked; nothing is rendered
+            return Response(media_type=MEDIA_TYPES[archive_format], headers=headers)
         result = await pool(request).render(selection.job(archive=archive_format))
-        filename = f"{selection.name}.{archive_format}"
-        return Response(
-            result.archive,
-            media_type=MEDIA_TYPES[archive_format],
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
-        )
+        return Response(result.archive, media_type=MEDIA_TYPES[archive_format], headers=headers)
 
     async def health(request: Request) -> Response:
         """200 while at least one render worker is alive; 503 saying why while none is."""

@@ -11,6 +11,8 @@ from scaffold.errors import ArchiveError
 
 #: Archive formats by the suffix of their URL, with their media types.
 MEDIA_TYPES: Mapping[str, str] = {"zip": "application/zip", "tar.gz": "application/gzip"}
+#: Other names of the archive formats (``/starter.tgz``, as Spring Initializr has it).
+FORMAT_ALIASES: Mapping[str, str] = {"tgz": "tar.gz"}
 
 
 def member_name(top: str, relative: str) -> str:
