@@ -452,3 +452,31 @@ def test_metadata_has_an_etag_and_answers_304_when_it_has_not_changed(server):
     assert again.status == 304 and again.body == b"" and again.headers["etag"] == tag
     other = server.get("/api/metadata?name=blog", **{"If-None-Match": tag})
     assert other.status == 200 and other.headers["etag"] != tag
+
+
+def test_the_viewer_highlights_a_file_with_line_numbers_and_a_download_link(server):
+    answers = query(name="demo", framework="flask")
+    page = server.get(f"/?{answers}&file=demo/config.py").text
+    viewer = page[page.index('<section id="viewer"') :]
+    viewer = viewer[: viewer.index("</section>")]
+    source = server.get(f"/api/preview/demo/config.py?{answers}").text
+    # Server-side markup: one span per line, Pygments' classes for Python keywords.
+    assert viewer.count('<span id="L-') == len(source.splitlines())
+    assert '<span class="k">' in viewer or '<span class="kn">' in viewer
+    assert "<script" not in viewer
+    (link,) = re.findall(r'<a class="button" href="([^"]+)" download="config.py">', viewer)
+    downloaded = server.get(link.replace("&amp;", "&"))
+    assert downloaded.status == 200 and downloaded.text == source
+    css = server.get("/highlight.css")
+    assert css.headers["content-type"].startswith("text/css")
+    assert ".code .k" in css.text and "@media (prefers-color-scheme: dark)" in css.text
+
+
+def test_the_viewer_escapes_what_it_highlights(server):
+    hostile = "<img src=x onerror=alert(1)>"
+    answers = query(name="demo", framework="flask", description=hostile)
+    page = server.get(f"/?{answers}&file=pyproject.toml").text
+    viewer = page[page.index('<section id="viewer"') :]
+    viewer = viewer[: viewer.index("</section>")]
+    assert 'id="L-1"' in viewer
+    assert "<img src=x" not in viewer and "&lt;img src=x" in viewer

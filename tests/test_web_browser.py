@@ -271,3 +271,83 @@ def test_labels_and_contrast(chromium, server, scheme):
             assert ratio >= 4.5, f"{scheme}: {selector} has contrast {ratio:.2f}"
     finally:
         context.close()
+
+
+#: Width in pixels of 100 characters of the viewer's code, and of the viewer's code area.
+CODE_WIDTHS = """() => {
+  const pre = document.querySelector('#viewer pre');
+  const probe = document.createElement('span');
+  probe.textContent = 'x'.repeat(100);
+  const line = pre.querySelector('span[id^="L-"]');
+  line.appendChild(probe);
+  const needed = probe.getBoundingClientRect().right - pre.getBoundingClientRect().left;
+  probe.remove();
+  return [needed, pre.clientWidth];
+}"""
+
+
+def test_the_viewer_fits_100_columns_highlights_copies_and_downloads(chromium, server, tmp_path):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/?framework=fastapi&name=api")
+        page.locator("#files a[data-path='api/main.py']").click()
+        viewer = page.locator("#viewer")
+        expect(viewer.locator("h3")).to_have_text("api/main.py")
+        expect(viewer.locator("code span.kn").first).to_be_visible()  # highlighted
+        needed, available = page.evaluate(CODE_WIDTHS)
+        assert needed <= available, f"100 columns need {needed}px, the viewer has {available}px"
+        source = page.request.get(
+            f"{server.url}/api/preview/api/main.py?framework=fastapi&name=api"
+        )
+        # Line numbers are shown but never copied.
+        first_number = page.evaluate(
+            "getComputedStyle(document.querySelector('#viewer span[id=\"L-1\"]'), '::before')"
+            ".content"
+        )
+        assert first_number not in ("none", "")
+        viewer.get_by_role("button", name="Copy").click()
+        expect(viewer.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == source.text()
+        with page.expect_download() as info:
+            viewer.get_by_role("link", name="Download file").click()
+        assert info.value.suggested_filename == "main.py"
+        assert Path(info.value.path()).read_text() == source.text()
+        screenshot(page, tmp_path, "serve-viewer")
+    finally:
+        context.close()
+
+
+def test_on_a_phone_opening_a_file_brings_it_into_view(chromium, server, tmp_path):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/?framework=flask&name=demo")
+        link = page.locator("#files a[data-path='README.md']")
+        link.scroll_into_view_if_needed()
+        link.click()
+        expect(page.locator("#viewer h3")).to_have_text("README.md")
+        top, height = page.evaluate(
+            "[document.getElementById('viewer').getBoundingClientRect().top, innerHeight]"
+        )
+        assert 0 <= top < height / 2, f"the viewer starts at {top}px of {height}px"
+        screenshot(page, tmp_path, "serve-phone")
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_viewer_is_highlighted_and_has_no_copy_button(chromium, server):
+    context = chromium.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/?framework=flask&file=demo/config.py#viewer")
+        assert page.locator("#viewer span.kn").count() > 0
+        assert not page.locator("#viewer button[data-copy]").is_visible()
+        assert page.locator("#viewer a", has_text="Download file").is_visible()
+    finally:
+        context.close()

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
@@ -41,6 +42,7 @@ from scaffold.frameworks import FRAMEWORKS
 from scaffold.recommender import recommend
 from scaffold.web import view
 from scaffold.web.archive import FORMAT_ALIASES, MEDIA_TYPES
+from scaffold.web.highlight import highlighted, stylesheet
 from scaffold.web.limits import Limits
 from scaffold.web.metadata import metadata
 from scaffold.web.pool import RenderJob, RenderPool, RenderResult
@@ -64,6 +66,12 @@ SECURITY_HEADERS: Mapping[str, str] = {
 }
 
 
+def download_url(query: str, path: str) -> str:
+    """Where the viewer's "Download file" link fetches one file of the preview."""
+    encoded = "/".join(quote(part, safe="") for part in path.split("/"))
+    return f"/api/preview/{encoded}?{query}"
+
+
 def _templates() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -78,6 +86,8 @@ def _templates() -> Environment:
         version=__version__,
         human_size=view.human_size,
         file_url=view.file_url,
+        download_url=download_url,
+        highlight=highlighted,
         criteria_value=view.criteria_value,
         field_value=view.field_value,
     )
@@ -315,6 +325,13 @@ def create_app(
         )
         return JSONResponse(body, status_code=503, headers={"retry-after": "1"})
 
+    async def highlight_css(_request: Request) -> Response:
+        return Response(
+            stylesheet(),
+            media_type="text/css",
+            headers={"cache-control": "public, max-age=3600"},
+        )
+
     async def on_error(_request: Request, error: Exception) -> Response:
         """Every expected failure as JSON: 400 for answers, 503 when busy, else its HTTP status."""
         if isinstance(error, InvalidAnswersError):
@@ -335,6 +352,7 @@ def create_app(
         Route("/api/preview/{path:path}", api_preview_file),
         Route("/starter.{format:path}", starter),
         Route("/health", health),
+        Route("/highlight.css", highlight_css),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(

@@ -141,17 +141,31 @@
     history.replaceState(null, "", pageUrl(lastQuery));
     for (const other of files.querySelectorAll("a[aria-current]")) other.removeAttribute("aria-current");
     link.setAttribute("aria-current", "true");
-    const encoded = path.split("/").map(encodeURIComponent).join("/");
-    const response = await fetch("/api/preview/" + encoded + "?" + lastQuery);
-    const text = response.ok ? await response.text() : (await response.json()).error;
-    if (shownFile !== path) return; // another file was chosen meanwhile
+    // The server highlights the file: the viewer of the files fragment is taken as it is.
+    const response = await fetch("/ui/files?" + lastQuery + "&file=" + encodeURIComponent(path));
+    const fragment = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = fragment.getElementById("viewer");
+    if (shownFile !== path || !fresh) return; // another file was chosen meanwhile
     const viewer = document.getElementById("viewer");
-    viewer.querySelector("h3").textContent = path;
-    const pre = viewer.querySelector("pre");
-    pre.querySelector("code").textContent = text;
-    pre.hidden = false;
-    viewer.querySelector(".empty")?.remove();
+    viewer.replaceChildren(...fresh.childNodes);
+    // On a narrow screen the viewer sits below the tree: bring the file into view.
+    const top = viewer.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) viewer.scrollIntoView({ block: "start" });
   }
+
+  files.addEventListener("click", async (event) => {
+    const copy = event.target.closest("button[data-copy]");
+    if (!copy) return;
+    const code = document.querySelector("#viewer code");
+    try {
+      await navigator.clipboard.writeText(code ? code.textContent : "");
+      copy.textContent = "Copied";
+    } catch (error) {
+      copy.textContent = "Copy failed";
+      console.warn("scaffold: could not copy the file", error);
+    }
+    setTimeout(() => { copy.textContent = "Copy"; }, 1500);
+  });
 
   files.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-path]");
