@@ -238,6 +238,35 @@ def _bounded(
     return parse
 
 
+#: Every option of ``scaffold serve`` can also come from ``SCAFFOLD_SERVE_<OPTION>`` (for
+#: containers); the command line wins.
+SERVE_VARIABLE_PREFIX = "SCAFFOLD_SERVE_"
+
+
+def _serve_option(
+    group: argparse._ActionsContainer,
+    flag: str,
+    default: object,
+    help_text: str,
+    *,
+    shown: str | None = None,
+    parse: Callable[[str], object] = str,
+    metavar: str | None = None,
+) -> None:
+    """One option of ``serve`` with its environment variable, checked as the option is."""
+    variable = SERVE_VARIABLE_PREFIX + flag.removeprefix("--").upper().replace("-", "_")
+    shown = shown or (f"{default:g}" if isinstance(default, float) else str(default))
+    group.add_argument(
+        flag,
+        # argparse runs a string default through the option's type: a bad value in the
+        # environment is refused exactly as on the command line.
+        default=os.environ.get(variable) or default,
+        help=f"{help_text} (default: {shown}; ${variable})",
+        type=parse,
+        metavar=metavar,
+    )
+
+
 def _serve_parser(
     commands: argparse._SubParsersAction[_Parser],
     formatter: type[argparse.HelpFormatter],
@@ -254,46 +283,64 @@ def _serve_parser(
         formatter_class=formatter,
         allow_abbrev=False,
     )
-    serve.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default: 127.0.0.1, this machine only)",
+    option = _serve_option
+    option(
+        serve, "--host", "127.0.0.1", "address to listen on", shown="127.0.0.1, this machine only"
     )
+    option(
+        serve,
+        "--port",
+        8000,
+        "port to listen on; 0 picks a free one",
+        parse=_bounded(int, 0, 65535),
+    )
+    hosts_variable = f"{SERVE_VARIABLE_PREFIX}ALLOWED_HOSTS"
     serve.add_argument(
-        "--port", type=_bounded(int, 0, 65535), default=8000,
-        help="port to listen on; 0 picks a free one (default: 8000)",
-    )  # fmt: skip
-    serve.add_argument(
-        "--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
+        "--allowed-host", action="append", metavar="NAME", dest="allowed_hosts",
+        default=[name.strip() for name in os.environ.get(hosts_variable, "").split(",")
+                 if name.strip()],
         help="a host name a reverse proxy forwards, accepted besides this machine's own "
-        "(repeatable)",
+        f"(repeatable; ${hosts_variable} takes a comma-separated list)",
     )  # fmt: skip
     serve.add_argument("--open", action="store_true", help="open the page in your web browser")
     limits = serve.add_argument_group("limits")
-    limits.add_argument(
-        "--renders", type=_bounded(int, 1, 64), default=defaults.renders, metavar="N",
-        help="projects rendered at once, one process each (default: CPUs, at most 4)",
-    )  # fmt: skip
-    limits.add_argument(
-        "--queue", type=_bounded(int, 0), default=defaults.queue, metavar="N",
-        help=f"requests that may wait for a render; more get 503 (default: {defaults.queue})",
-    )  # fmt: skip
-    limits.add_argument(
-        "--timeout", type=_bounded(float, 0.01), default=defaults.timeout, metavar="SECONDS",
-        help=f"longest render, or wait for one, before a 503 (default: {defaults.timeout:g})",
-    )  # fmt: skip
-    limits.add_argument(
-        "--request-timeout", type=_bounded(float, 0.01), default=defaults.request_timeout,
-        metavar="SECONDS",
-        help="time a client has to send a whole request, then 408 "
-        f"(default: {defaults.request_timeout:g})",
-    )  # fmt: skip
-    limits.add_argument(
-        "--connections-per-client", type=_bounded(int, 1), default=defaults.per_client,
+    seconds = _bounded(float, 0.01)
+    option(
+        limits,
+        "--renders",
+        defaults.renders,
+        "projects rendered at once, one process each",
+        parse=_bounded(int, 1, 64),
         metavar="N",
-        help="connections one address may hold open; more get 503 "
-        f"(default: {defaults.per_client})",
-    )  # fmt: skip
+        shown="CPUs, at most 4",
+    )
+    option(
+        limits,
+        "--queue",
+        defaults.queue,
+        "requests that may wait for a render; more get 503",
+        parse=_bounded(int, 0),
+        metavar="N",
+    )
+    option(
+        limits,
+        "--timeout",
+        defaults.timeout,
+        "longest render, or wait for one, before a 503",
+        parse=seconds,
+        metavar="SECONDS",
+    )
+    option(
+        limits,
+        "--request-timeout",
+        defaults.request_timeout,
+        "time a client has to send a whole request, then 408",
+        parse=seconds,
+        metavar="SECONDS",
+    )
+    option(limits, "--connections-per-client", defaults.per_client,
+           "connections one address may hold open; more get 503", parse=_bounded(int, 1),
+           metavar="N")  # fmt: skip
     _debug_option(serve, argparse.SUPPRESS)
     serve.set_defaults(command=_commands.serve_command)
 
