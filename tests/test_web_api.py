@@ -480,3 +480,26 @@ def test_the_viewer_escapes_what_it_highlights(server):
     viewer = viewer[: viewer.index("</section>")]
     assert 'id="L-1"' in viewer
     assert "<img src=x" not in viewer and "&lt;img src=x" in viewer
+
+
+#: The longest free texts the command line accepts, in characters of 3 and 4 bytes.
+NAME = "x" * 50
+LONGEST = {
+    "package_name": "p" * 30,
+    "description": "漢字" * 250 + "🙂" * 500,
+    "author_name": "名" * 200,
+    "author_email": "a" * 242 + "@example.com",
+}
+
+
+def test_the_longest_answers_the_cli_accepts_are_accepted_over_http(server, workdir):
+    cli = run_scaffold(["new", NAME, "--pretend", "--defaults", *data_args(LONGEST)], workdir)
+    assert cli.returncode == 0, cli.stderr
+    response = server.get(f"/api/preview?{query(name=NAME, **LONGEST)}")
+    assert response.status == 200, response.text[:300]
+    for key, value in [("author_name", "名" * 201), ("author_email", "a" * 243 + "@example.com")]:
+        too_long = {**LONGEST, key: value}
+        refused = server.get(f"/api/preview?{query(name=NAME, **too_long)}")
+        assert refused.status == 400
+        cli = run_scaffold(["new", NAME, "--pretend", "--defaults", *data_args(too_long)], workdir)
+        assert refused.json()["error"] == cli_error(cli)

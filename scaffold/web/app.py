@@ -50,8 +50,10 @@ from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, select
 from scaffold.web.usage import text_summary, wants_text
 
 HERE = Path(__file__).resolve().parent
-#: Longest query string accepted: every answer at its longest fits with room to spare.
-MAX_QUERY_BYTES = 8 * 1024
+#: Longest query string accepted. Every answer the command line accepts fits, even
+#: percent-encoded at 12 bytes a character: the longest free texts (a 1000-character
+#: summary, a 200-character name, a 254-character e-mail) take under 18 KiB.
+MAX_QUERY_BYTES = 32 * 1024
 #: Previews (file lists and texts) kept for the page's clicks; archives are never kept.
 PREVIEWS_KEPT = 16
 #: Applied to every response. The page loads only its own script and styles.

@@ -152,7 +152,7 @@ def serve(settings: Settings) -> None:
             f"scaffold serve needs the web extra ({error.name} is not installed); "
             "install it with: pip install 'scaffold[web]'"
         ) from error
-    from scaffold.web.app import create_app
+    from scaffold.web.app import MAX_QUERY_BYTES, create_app
     from scaffold.web.connections import bounded_protocol
 
     if warning := exposure_warning(settings.host):
@@ -169,6 +169,8 @@ def serve(settings: Settings) -> None:
         # answers a burst with its documented 503 first.
         limit_concurrency=settings.limits.requests * SERVER_BACKSTOP,
         http=bounded_protocol(settings.limits),
+        # Room for the longest query string the application accepts, and its headers.
+        h11_max_incomplete_event_size=MAX_QUERY_BYTES + 16 * 1024,
         timeout_graceful_shutdown=max(5, int(settings.limits.timeout) + 1),
         server_header=False,
     )
