@@ -88,8 +88,8 @@ examples:
   scaffold serve --port 0 --open       any free port, opened in your browser
   curl -fOJ 'http://127.0.0.1:8000/starter.zip?name=shop&size=large&builtins=yes'
 
-Needs the web extra: pip install 'scaffold[web]'. The HTTP API is described in
-docs/web.md. Ctrl-C stops the server (exit code 130)."""
+Needs the web extra of scaffold-starter: scaffold-starter[web] (README, Installing).
+The HTTP API is described in docs/web.md. Ctrl-C stops the server (exit code 130)."""
 
 
 UPDATE_EPILOG = """\

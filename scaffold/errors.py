@@ -83,7 +83,7 @@ class NoTerminalError(ScaffoldError):
 
 
 class MissingExtraError(ScaffoldError):
-    """A command needs an optional extra that is not installed (``scaffold[web]``)."""
+    """A command needs an optional extra that is not installed (``scaffold-starter[web]``)."""
 
 
 class ServeError(ScaffoldError):

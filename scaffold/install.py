@@ -1,7 +1,7 @@
 """Install a generated project into its own ``.venv`` and optionally run its tests.
 
 uv is used when it can be found (on PATH, or the ``uv`` package from the
-``scaffold[fast]`` extra): it installs several times faster than ``python -m
+``fast`` extra of ``scaffold-starter``): it installs several times faster than ``python -m
 venv`` + pip, which remain the fallback, and it first writes ``uv.lock``, the
 exact versions every later install (CI, the Docker image) repeats. pip has no
 lock format: its projects install from the version ranges. Every command
@@ -63,9 +63,11 @@ def choose_installer(requested: Installer) -> tuple[Literal["uv", "pip"], str | 
     """Resolve ``auto`` to uv when available; refuse ``uv`` when it is not."""
     uv = find_uv()
     if requested == "uv" and uv is None:
+        from scaffold.distribution import installation
+
         raise UsageError(
-            "--installer uv: uv was not found; "
-            "install it (pip install 'scaffold[fast]') or use --installer pip"
+            "--installer uv: uv was not found; install it "
+            f"({installation().install_command('fast')}) or use --installer pip"
         )
     if requested == "pip" or uv is None:
         return "pip", None

@@ -57,7 +57,7 @@ def build_wheel(source: Path, out: Path, env: dict[str, str] | None = None) -> P
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    (wheel,) = out.glob("scaffold-*.whl")
+    (wheel,) = out.glob("scaffold_starter-*.whl")
     return wheel
 
 

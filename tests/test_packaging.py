@@ -88,7 +88,7 @@ def test_an_sdist_carries_the_history_to_its_wheel(wheel, tmp_path):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
-    (sdist,) = tmp_path.glob("scaffold-*.tar.gz")
+    (sdist,) = tmp_path.glob("scaffold_starter-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"hatch_build.py", "scaffold/versions/templates.bundle"} <= names

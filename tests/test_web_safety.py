@@ -199,10 +199,13 @@ def test_without_the_web_extra_it_says_how_to_install_it(workdir):
         [sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == (
+    message = result.stderr.strip()
+    assert message.startswith(
         "scaffold: error: scaffold serve needs the web extra (uvicorn is not installed); "
-        "install it with: pip install 'scaffold[web]'"
+        "install it with: "
     )
+    # This checkout is installed editable: the hint adds the extra to that install.
+    assert message.endswith(f" -e '{Path(__file__).resolve().parent.parent}[web]'"), message
 
 
 def test_a_port_in_use_is_a_one_line_error(server, workdir):

@@ -148,9 +148,11 @@ def serve(settings: Settings) -> None:
         import starlette  # noqa: F401 (checked here, used by scaffold.web.app)
         import uvicorn
     except ImportError as error:
+        from scaffold.distribution import installation
+
         raise MissingExtraError(
             f"scaffold serve needs the web extra ({error.name} is not installed); "
-            "install it with: pip install 'scaffold[web]'"
+            f"install it with: {installation().install_command('web')}"
         ) from error
     from scaffold.web.app import MAX_QUERY_BYTES, create_app
     from scaffold.web.connections import bounded_protocol
