@@ -1,11 +1,13 @@
 """Build step of the wheel and the sdist: pack the template history into the package.
 
-Every release's templates become one commit of a git bundle shipped as
+Every version of the templates becomes one commit of a git bundle shipped as
 ``scaffold/versions/templates.bundle``, so projects can be updated offline
-(docs/updates.md explains the design). The releases and the commits they were
-made from are listed under ``[tool.hatch.build.hooks.custom.releases]`` in
-pyproject.toml; a checkout with history finds them there, and an sdist, which
-has no ``.git``, carries the bundle it was built with instead.
+(docs/updates.md explains the design): the releases listed under
+``[tool.hatch.build.hooks.custom.releases]`` in pyproject.toml, and every other
+change of ``templates/`` on the checkout's first-parent line since the first of
+them, as a dev version. An sdist, which has no ``.git``, carries the bundle it
+was built with instead. A releases table that skips a version the history moved
+past stops the build with one line (docs/releasing.md).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from scaffold.errors import ScaffoldError, UsageError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.recommender import Recommendation, recommend
 
-__version__ = "0.2.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "CRITERIA",

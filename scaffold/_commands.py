@@ -549,8 +549,10 @@ def template_source_command(args: argparse.Namespace) -> int:
     """Print the URL projects record, the versions behind it, and plain copier's set-up."""
     import shlex
 
+    from scaffold.versions.history import is_release
     from scaffold.versions.source import (
         TEMPLATE_URL,
+        configured_mappings,
         git_config_command,
         installed_history,
         publish_user_copy,
@@ -560,16 +562,31 @@ def template_source_command(args: argparse.Namespace) -> int:
         bundle = publish_user_copy(history)
         versions = list(history.versions)
     command = git_config_command(bundle)
+    mapped = configured_mappings()
+    wrong = [mapping for mapping in mapped if mapping.target != str(bundle)]
     if args.json:
         report = {"url": TEMPLATE_URL, "versions": versions, "bundle": str(bundle)}
-        print(json.dumps({**report, "git_config": command}, indent=2))
+        state = {"configured": bool(mapped) and not wrong, "fix": [m.fix() for m in wrong]}
+        print(json.dumps({**report, "git_config": command, **state}, indent=2))
         return 0
     print(f"Projects record their template source as {TEMPLATE_URL}")
-    print(f"Template versions installed: {', '.join(versions)}")
+    releases = [version for version in versions if is_release(version)]
+    print(f"Template versions installed: the releases {', '.join(releases) or 'none yet'}")
+    between = len(versions) - len(releases)
+    print(f"and {between} builds between them; this scaffold renders {versions[-1]}")
     print(f"History kept for plain copier in {bundle}")
     print()
-    print("scaffold update needs nothing more. For copier update and copier check-update,")
-    print("let git find that history under the URL, once per user:")
-    print()
-    print(f"  {shlex.join(command)}")
+    if wrong:
+        print(f"Your {wrong[0].scope} git configuration maps the URL to {wrong[0].target};")
+        print("point it at the copy above instead (scaffold update needs that too):")
+        print()
+        print(f"  {wrong[0].fix()}")
+    elif mapped:
+        print("Plain copier is set up: git maps the URL to the copy above, which scaffold")
+        print("keeps current whenever it runs.")
+    else:
+        print("scaffold update needs nothing more. For copier update and copier check-update,")
+        print("let git find that history under the URL, once per user:")
+        print()
+        print(f"  {shlex.join(command)}")
     return 0

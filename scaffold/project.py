@@ -269,9 +269,9 @@ def write_records(request: ProjectRequest, project: Path) -> None:
         criteria_answers,
         decision_record,
     )
-    from scaffold.versions.source import ANSWERS_FILE, stamp_answers
+    from scaffold.versions.source import ANSWERS_FILE, installed_version, stamp_answers
 
-    stamp_answers(project / ANSWERS_FILE, __version__)
+    stamp_answers(project / ANSWERS_FILE, installed_version())
     decision = Decision(request.framework, request.recommendation)
     context = RecordContext(request.name, date.today().isoformat(), __version__)
     record = project / RECORD_FILE

@@ -9,14 +9,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 import scaffold
 from generated import build_wheel
 from scaffold.answers import ci_is_set
 from scaffold.install import find_uv
 from scaffold.options import templates_root
-from scaffold.versions.history import bundle_versions, sort_versions
-from scaffold.versions.source import installed_history, releases_of
+from scaffold.versions.history import bundle_versions, is_release
+from scaffold.versions.source import installed_history, installed_version, releases_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,9 +59,16 @@ def _history_of(wheel: zipfile.ZipFile, scratch: Path) -> dict[str, str]:
     return bundle_versions(bundle)
 
 
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def test_the_wheel_ships_the_history_of_every_release(wheel, tmp_path):
     commits = _history_of(wheel, tmp_path)
-    assert list(commits) == [*sort_versions(list(releases_of(ROOT))), scaffold.__version__]
+    assert set(releases_of(ROOT)) <= set(commits)
+    assert list(commits)[-1] == installed_version()
     # The newest commit holds exactly the template files the wheel ships as a folder.
     clone = tmp_path / "clone"
     subprocess.run(
@@ -72,13 +80,27 @@ def test_the_wheel_ships_the_history_of_every_release(wheel, tmp_path):
     prefix = "scaffold/templates/"
     shipped = [name.removeprefix(prefix) for name in wheel.namelist() if name.startswith(prefix)]
     assert sorted(listed) == sorted(shipped)
-    tag = subprocess.run(
-        ["git", "describe", "--tags"], cwd=clone, capture_output=True, text=True, check=True
-    )
-    assert tag.stdout.strip() == f"v{scaffold.__version__}"
+    assert _git(clone, "describe", "--tags") == f"v{installed_version()}"
     # The same commit ids as the history this checkout builds for itself.
     with installed_history() as history:
         assert dict(history.commits) == commits
+
+
+def test_every_templates_tree_since_the_first_release_is_a_version(wheel, tmp_path):
+    """Whatever commit of the main line a build was made from, later builds know its templates."""
+    commits = _history_of(wheel, tmp_path)
+    bundle = tmp_path / "templates.bundle"
+    first = min(releases_of(ROOT).items(), key=lambda item: Version(item[0]))[1]
+    line = _git(ROOT, "rev-list", "--first-parent", f"{first}^..HEAD").split()
+    shipped = set(_git(ROOT, "rev-parse", *(f"{commit}:templates" for commit in line)).split())
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(bundle), str(clone)], check=True)
+    held = _git(clone, "log", "--no-walk", "--format=%T %P", *commits.values()).splitlines()
+    assert shipped <= {line.split()[0] for line in held}
+    assert all(len(line.split()) == 1 for line in held)  # root commits: ids fixed by the tree
+    for version, commit in commits.items():
+        if not is_release(version):  # a dev version names its tree
+            assert _git(clone, "rev-parse", f"{commit}^{{tree}}").startswith(version[-8:])
 
 
 @pytest.mark.skipif(find_uv() is None, reason="building an sdist needs uv here")

@@ -29,11 +29,13 @@ from scaffold.criteria import Answers
 from scaffold.frameworks import Framework
 from scaffold.recommender import recommend
 from scaffold.versions.history import bundle_versions
-from scaffold.versions.source import TEMPLATE_URL, installed_history
+from scaffold.versions.source import TEMPLATE_URL, installed_history, installed_version
 
 ROOT = Path(__file__).resolve().parent.parent
-A = scaffold.__version__
-B = f"{Version(A).major}.{Version(A).minor + 1}.0"
+#: The template version this checkout renders: a dev version (or a release, at one).
+A = installed_version()
+#: The release B's clone makes of the version this checkout develops.
+B = Version(scaffold.__version__).base_version
 IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=test@example.com"]
 
 pytestmark = [
@@ -139,14 +141,16 @@ def clone_working_tree(source: Path, target: Path) -> str:
     return git(target, "rev-parse", "HEAD").strip()
 
 
-def apply_version_b(source: Path, release_a: str) -> None:
-    """Turn the clone into release B: A listed as a release, B's template changes, B's version."""
-    pyproject = source / "pyproject.toml"
-    header = "[tool.hatch.build.hooks.custom.releases]\n"
-    assert header in pyproject.read_text()
-    pyproject.write_text(pyproject.read_text().replace(header, f'{header}"{A}" = "{release_a}"\n'))
+def apply_version_b(source: Path) -> None:
+    """Turn the clone into release B: B's template changes, B's version (uncommitted).
+
+    A, this checkout's working tree, is the clone's newest commit: B's history
+    finds it there as the dev version this checkout names it.
+    """
     init = source / "scaffold" / "__init__.py"
-    init.write_text(init.read_text().replace(f'__version__ = "{A}"', f'__version__ = "{B}"'))
+    declared = f'__version__ = "{scaffold.__version__}"'
+    assert declared in init.read_text()
+    init.write_text(init.read_text().replace(declared, f'__version__ = "{B}"'))
     templates = source / "templates"
     replace_line(templates / GITIGNORE, CHANGED_LINE, CHANGED_LINE_B)
     (templates / "flask" / DROPPED).unlink()
@@ -165,7 +169,8 @@ def release_b(tmp_path_factory) -> Path:
     """The bin directory of a venv with scaffold B installed from its own wheel."""
     work = tmp_path_factory.mktemp("release-b")
     source = work / "scaffold"
-    apply_version_b(source, clone_working_tree(ROOT, source))
+    clone_working_tree(ROOT, source)
+    apply_version_b(source)
     wheel = build_wheel(source, work / "dist")
     return make_venv(work / "venv", str(wheel))
 
@@ -615,7 +620,7 @@ def test_new_renders_what_the_history_holds_for_its_version(tmp_path, home, fram
     from_history = tmp_path / "from-history"
     code = (
         "import sys, plumbum, yaml, copier\n"
-        "from scaffold.versions.source import TEMPLATE_URL, installed_history\n"
+        "from scaffold.versions.source import TEMPLATE_URL, installed_history, installed_version\n"
         "with installed_history() as history, plumbum.local.env(**history.git_env()):\n"
         "    copier.run_copy(TEMPLATE_URL, sys.argv[1], data=yaml.safe_load(sys.argv[2]),\n"
         "        defaults=True, quiet=True, vcs_ref=sys.argv[3])\n"

@@ -11,19 +11,26 @@ Nothing goes over the network, and no path of one machine ends up in a project.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import shlex
 import shutil
 import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.version import Version
+from typing import Any
 
 import scaffold
 from scaffold.errors import TemplateHistoryError
-from scaffold.versions.history import build_history, bundle_versions, tag_of
+from scaffold.versions.git import run_git
+from scaffold.versions.history import (
+    build_history,
+    bundle_versions,
+    merge_bundles,
+    tag_of,
+)
 
 #: The ``_src_path`` of every project: a name (``.invalid`` never resolves), not a server.
 TEMPLATE_URL = "https://scaffold.invalid/templates.git"
@@ -89,26 +96,59 @@ def installed_history() -> Iterator[TemplateHistory]:
     """The history installed with scaffold: the packaged bundle, or one built from a checkout.
 
     A source checkout (an editable install) packs its history on each use, so
-    that it always ends with the templates as they are in the working tree.
+    that it always ends with the templates as they are in the working tree. The
+    per-user copy for plain copier is brought up to it first.
     """
     if PACKAGED_BUNDLE.is_file():
-        yield _read(PACKAGED_BUNDLE)
+        history = _read(PACKAGED_BUNDLE)
+        keep_user_copy_current(history)
+        yield history
         return
+    checkout = _checkout()
+    with tempfile.TemporaryDirectory(prefix="scaffold-history-") as scratch:
+        bundle = Path(scratch) / USER_BUNDLE_NAME
+        build_history(bundle, **_checkout_history(checkout))
+        history = _read(bundle)
+        keep_user_copy_current(history)
+        yield history
+
+
+@functools.cache
+def installed_version() -> str:
+    """The template version this scaffold renders, which new projects record.
+
+    Cheap: the packaged bundle's header, or a checkout's history planned without
+    writing it (once per process: a server renders many projects). The per-user
+    copy is brought up to date when it is behind.
+    """
+    if PACKAGED_BUNDLE.is_file():
+        history = _read(PACKAGED_BUNDLE)
+        keep_user_copy_current(history)
+        return history.latest
+    commits = build_history(None, **_checkout_history(_checkout()))
+    if _needs_copy(commits):
+        with installed_history():
+            pass  # builds the history and refreshes the copy
+    return list(commits)[-1]
+
+
+def _checkout() -> Path:
     checkout = source_checkout()
     if checkout is None:
         raise TemplateHistoryError(
             f"the template history is missing ({PACKAGED_BUNDLE}); reinstall scaffold"
         )
-    with tempfile.TemporaryDirectory(prefix="scaffold-history-") as scratch:
-        bundle = Path(scratch) / USER_BUNDLE_NAME
-        build_history(
-            bundle,
-            templates=checkout / "templates",
-            version=scaffold.__version__,
-            releases=releases_of(checkout),
-            repository=checkout,
-        )
-        yield _read(bundle)
+    return checkout
+
+
+def _checkout_history(checkout: Path) -> dict[str, Any]:
+    """The arguments that build a checkout's history, as its wheel build would."""
+    return {
+        "templates": checkout / "templates",
+        "version": scaffold.__version__,
+        "releases": releases_of(checkout),
+        "repository": checkout,
+    }
 
 
 def user_bundle() -> Path:
@@ -118,32 +158,113 @@ def user_bundle() -> Path:
     return Path(user_data_dir("scaffold", appauthor=False)) / USER_BUNDLE_NAME
 
 
-def publish_user_copy(history: TemplateHistory) -> Path:
-    """Make the per-user copy hold at least ``history``; its path.
+def _user_copy_versions(target: Path) -> dict[str, str]:
+    try:
+        return bundle_versions(target) if target.is_file() else {}
+    except TemplateHistoryError:
+        return {}  # not a bundle (any more): replaced whole
 
-    A copy that already holds every version of ``history``, or a newer one
-    (from a newer scaffold), is left alone.
+
+def _needs_copy(commits: Mapping[str, str]) -> bool:
+    """True when the per-user copy is in use and lacks some of ``commits``.
+
+    In use: it exists, or the user's git configuration maps the URL to it.
     """
     target = user_bundle()
-    if target.is_file():
-        try:
-            current = bundle_versions(target)
-        except TemplateHistoryError:
-            current = {}
-        holds_ours = current.items() >= history.commits.items()
-        if holds_ours or (current and Version(list(current)[-1]) > Version(history.latest)):
-            return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(history.bundle, partial)
-    partial.replace(target)
+    in_use = target.is_file() or any(m.target == str(target) for m in configured_mappings())
+    return in_use and not _user_copy_versions(target).items() >= commits.items()
+
+
+def keep_user_copy_current(history: TemplateHistory) -> None:
+    """Bring the per-user copy up to ``history`` when it is in use.
+
+    Plain copier reads it, and git prefers a configured mapping to the one scaffold passes.
+    """
+    if _needs_copy(history.commits):
+        publish_user_copy(history)
+
+
+def publish_user_copy(history: TemplateHistory) -> Path:
+    """Make the per-user copy hold every version of ``history``; its path.
+
+    The copy keeps the versions it holds from other installs (a newer scaffold, a
+    checkout): it is replaced by the union, where ``history`` wins a version both
+    name differently. Since a commit id depends only on the version's name and
+    tree, that happens only with copies written before ids were fixed that way.
+    It is replaced atomically, so git never reads half a file.
+    """
+    target = user_bundle()
+    current = _user_copy_versions(target)
+    if current.items() >= history.commits.items():
+        return target
+    theirs = {
+        version: commit for version, commit in current.items() if version not in history.commits
+    }
+    with tempfile.TemporaryDirectory(prefix="scaffold-history-") as scratch:
+        source = history.bundle
+        if theirs:
+            source = Path(scratch) / USER_BUNDLE_NAME
+            merge_bundles(source, [(target, theirs), (history.bundle, dict(history.commits))])
+        replace_file(source, target)
     return target
 
 
-def refresh_user_copy(history: TemplateHistory) -> None:
-    """Bring an existing per-user copy up to ``history``: git may prefer a mapping to it."""
-    if user_bundle().is_file():
-        publish_user_copy(history)
+def replace_file(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` atomically: written beside it, synced, then renamed.
+
+    On any failure (a full disk) the partial file is removed and nothing else changed.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise TemplateHistoryError(f"cannot write {target}: {error.strerror or error}") from error
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as stream, source.open("rb") as original:
+            shutil.copyfileobj(original, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        partial.chmod(0o644)
+        partial.replace(target)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise TemplateHistoryError(f"cannot write {target}: {error.strerror or error}") from error
+
+
+@dataclass(frozen=True)
+class UrlMapping:
+    """An entry ``url.<target>.insteadOf`` of the user's git configuration for the URL."""
+
+    target: str
+    scope: str
+
+    def fix(self) -> str:
+        """The one command line that points this mapping at the per-user copy."""
+        unset = ["git", "config", f"--{self.scope}", "--unset-all", f"url.{self.target}.insteadOf"]
+        return f"{shlex.join(unset)} && {shlex.join(git_config_command(user_bundle()))}"
+
+
+def configured_mappings(cwd: Path | None = None) -> list[UrlMapping]:
+    """The user's own mappings of :data:`TEMPLATE_URL` (system, global and repository config).
+
+    git prefers them to the one scaffold passes in the environment.
+    """
+    listed = run_git(
+        ["config", "--show-scope", "--get-regexp", r"^url\..*\.insteadof$"], cwd=cwd, check=False
+    )
+    mappings = []
+    for line in listed.stdout.splitlines():
+        scope, _, entry = line.partition("\t")
+        key, _, value = entry.partition(" ")
+        if scope != "command" and value and TEMPLATE_URL.startswith(value):
+            mappings.append(UrlMapping(key.removeprefix("url.").removesuffix(".insteadof"), scope))
+    return mappings
 
 
 def git_config_command(bundle: Path) -> list[str]:

@@ -23,13 +23,13 @@ from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
 from scaffold.frameworks import Framework
 from scaffold.questions import Value
 from scaffold.versions.git import run_git
-from scaffold.versions.history import tag_of, version_of
+from scaffold.versions.history import is_release, tag_of, version_of
 from scaffold.versions.source import (
     ANSWERS_FILE,
     TEMPLATE_URL,
     TemplateHistory,
-    refresh_user_copy,
     stamp_answers,
+    user_bundle,
 )
 
 if TYPE_CHECKING:
@@ -127,7 +127,6 @@ def update_project(
     """
     project = read_project(path)
     check_repository(project)
-    refresh_user_copy(history)
     data = dict(data or {})
     if from_version:
         check_adoption(project, from_version, history)
@@ -219,15 +218,17 @@ def check(project: Project, history: TemplateHistory) -> UpdateCheck:
         )
     installed = f"scaffold {history.latest}"
     if Version(project.version) > Version(history.latest):
+        from scaffold.distribution import installation
+
         raise UpdateError(
             f"{project.name} is on template version {project.version}, newer than {installed}; "
-            "upgrade scaffold (pip install --upgrade scaffold) and try again"
+            f"upgrade scaffold ({installation().upgrade_command()}) and try again"
         )
     if project.version not in history.versions:
-        known = ", ".join(history.versions)
+        known = ", ".join(version for version in history.versions if is_release(version))
         raise UpdateError(
             f"{project.name} records template version {project.version}, which {installed} "
-            f"does not know (it knows {known})"
+            f"does not know (it knows the releases {known} and the builds between them)"
         )
     return UpdateCheck(project.version, history.latest)
 
@@ -337,11 +338,21 @@ def _check_reachable(
         reached[ref] = object_id
     for version in {previous, history.latest}:
         if reached.get(f"refs/tags/{tag_of(version)}") != history.commits[version]:
-            raise UpdateError(
-                f"git does not reach template version {version} through {TEMPLATE_URL}: "
-                "another url.*.insteadOf in your git configuration points elsewhere; "
-                "'scaffold template-source' shows the one to use"
+            raise UpdateError(unreachable(version, project.path))
+
+
+def unreachable(version: str, project: Path) -> str:
+    """Why git does not reach ``version`` through the URL, and the one command that fixes it."""
+    from scaffold.versions.source import configured_mappings
+
+    problem = f"git does not reach template version {version} through {TEMPLATE_URL}"
+    for mapping in configured_mappings(project):
+        if mapping.target != str(user_bundle()):
+            return (
+                f"{problem}: your {mapping.scope} git configuration maps it to {mapping.target}; "
+                f"point it at scaffold's copy with: {mapping.fix()}"
             )
+    return f"{problem}; run 'scaffold template-source' and follow what it prints"
 
 
 def restore(project: Path) -> None:
