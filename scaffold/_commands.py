@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from scaffold.install import Installer
     from scaffold.progress import Steps
     from scaffold.project import ProjectRequest, ProjectResult
+    from scaffold.versions.update import Project
 
 Asker = Callable[[Question], Value]
 
@@ -482,6 +483,7 @@ def update_command(args: argparse.Namespace) -> int:
     data = dict(given.data)
     if given.framework:
         data.setdefault("framework", given.framework.value)
+    before = update.read_project(Path(args.directory)).last_answers
     with installed_history() as history:
         result = update.update_project(
             Path(args.directory),
@@ -510,6 +512,7 @@ def update_command(args: argparse.Namespace) -> int:
         print(f"New answers: {shown}")
     if result.changes:
         print("Review the changes (git status, git diff), then commit them.")
+    _report_answer_change(before, result.project)
     if result.conflicts:
         count = len(result.conflicts)
         where = "<<<<<<< markers" if args.conflict == "inline" else "the .rej files"
@@ -518,6 +521,29 @@ def update_command(args: argparse.Namespace) -> int:
             f"{', '.join(result.conflicts)}; resolve them (see {where}), then commit"
         )
     return 0
+
+
+def _report_answer_change(before: Mapping[str, Value], project: Project) -> None:
+    """Say which answers changed, bring .env along, and print the next steps they need."""
+    from scaffold.versions import changes
+
+    after = project.last_answers
+    changed = changes.changed_answers(before, after)
+    if not changed:
+        return
+    env = changes.update_env_file(project.path, project.framework, before, after)
+    for line in changes.describe(changed, env):
+        print(line)
+    print()
+    print(
+        format_next_steps(
+            _display_path(project.path),
+            project.framework,
+            str(after["package_name"]),
+            str(after["database"]),
+            postgres_version=_text_or_none(after.get("postgres_version")),
+        )
+    )
 
 
 def check_update_command(args: argparse.Namespace) -> int:

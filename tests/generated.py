@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -128,3 +129,55 @@ def make_lock_stale(project: Path) -> None:
     added = pyproject.read_text().replace('    "Flask>=', '    "six>=1.16",\n    "Flask>=')
     assert added != pyproject.read_text()
     pyproject.write_text(added)
+
+
+# ------------------------------------------------ scratch clones of scaffold itself
+
+IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=test@example.com"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"git {args}: {result.stderr}"
+    return result.stdout
+
+
+def isolated_env(home: Path, **overrides: str | None) -> dict[str, str]:
+    """An environment with its own HOME: no user git config, caches or data of the machine."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings: dict[str, str | None] = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "COPIER_CACHE_DIR": None,
+        "GIT_CONFIG_GLOBAL": None,
+    }
+    return clean_env(**{**settings, **overrides})
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    """Every file of the project outside .git, with its content."""
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def clone_working_tree(source: Path, target: Path) -> str:
+    """A clone of ``source`` holding its working tree as one more commit; that commit's id."""
+    git(source.parent, "clone", "--quiet", str(source), str(target))
+    listed = git(source, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    wanted = {name for name in listed.split("\0") if name and (source / name).is_file()}
+    for name in git(target, "ls-files", "-z").split("\0"):
+        if name and name not in wanted:
+            (target / name).unlink()
+    for name in wanted:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+    git(target, "add", "--all")
+    git(target, "commit", "--quiet", "--allow-empty", "-m", "The working tree of the checkout")
+    return git(target, "rev-parse", "HEAD").strip()

@@ -23,8 +23,18 @@ import yaml
 from packaging.version import Version
 
 import scaffold
-from generated import build_wheel, install_project, make_venv, project_env, run_in
-from helpers import clean_env, scaffold_command
+from generated import (
+    build_wheel,
+    clone_working_tree,
+    git,
+    install_project,
+    isolated_env,
+    make_venv,
+    project_env,
+    run_in,
+    tree,
+)
+from helpers import needs_postgres, scaffold_command, tmpfs
 from scaffold.criteria import Answers
 from scaffold.frameworks import Framework
 from scaffold.recommender import recommend
@@ -36,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 A = installed_version()
 #: The release B's clone makes of the version this checkout develops.
 B = Version(scaffold.__version__).base_version
-IDENTITY = ["-c", "user.name=Test User", "-c", "user.email=test@example.com"]
 
 pytestmark = [
     pytest.mark.xdist_group("versions"),
@@ -62,28 +71,6 @@ USER_DELETED = ".github/workflows/ci.yml"
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, f"git {args}: {result.stderr}"
-    return result.stdout
-
-
-def isolated_env(home: Path, **overrides: str | None) -> dict[str, str]:
-    """An environment with its own HOME: no user git config, caches or data of the machine."""
-    home.mkdir(parents=True, exist_ok=True)
-    return clean_env(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        COPIER_CACHE_DIR=None,
-        GIT_CONFIG_GLOBAL=None,
-        **overrides,
-    )
 
 
 def run(
@@ -114,31 +101,6 @@ def replace_line(path: Path, old: str, new: str) -> None:
     lines = path.read_text().splitlines(keepends=True)
     assert f"{old}\n" in lines, f"{path} no longer has the line {old!r}; update this test"
     path.write_text("".join(f"{new}\n" if line == f"{old}\n" else line for line in lines))
-
-
-def tree(project: Path) -> dict[str, bytes]:
-    """Every file of the project outside .git, with its content."""
-    return {
-        path.relative_to(project).as_posix(): path.read_bytes()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(project).parts
-    }
-
-
-def clone_working_tree(source: Path, target: Path) -> str:
-    """A clone of ``source`` holding its working tree as one more commit; that commit's id."""
-    git(source.parent, "clone", "--quiet", str(source), str(target))
-    listed = git(source, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    wanted = {name for name in listed.split("\0") if name and (source / name).is_file()}
-    for name in git(target, "ls-files", "-z").split("\0"):
-        if name and name not in wanted:
-            (target / name).unlink()
-    for name in wanted:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / name, target / name)
-    git(target, "add", "--all")
-    git(target, "commit", "--quiet", "--allow-empty", "-m", f"Templates of version {A}")
-    return git(target, "rev-parse", "HEAD").strip()
 
 
 def apply_version_b(source: Path) -> None:
@@ -596,20 +558,6 @@ def test_an_old_per_user_copy_is_brought_up_to_date(project, home, release_b):
     assert list(bundle_versions(Path(set_up["bundle"])))[-1] == B
 
 
-def test_a_mapping_to_another_history_is_named(project, home, release_b, tmp_path):
-    with installed_history() as history:
-        elsewhere = tmp_path / "elsewhere.bundle"
-        shutil.copyfile(history.bundle, elsewhere)
-    subprocess.run(
-        ["git", "config", "--global", f"url.{elsewhere}.insteadOf", TEMPLATE_URL],
-        env=isolated_env(home), check=True,
-    )  # fmt: skip
-    result = run(["update"], project, home, release_b)
-    assert result.returncode == 1
-    assert f"git does not reach template version {B} through {TEMPLATE_URL}" in error_line(result)
-    assert git(project, "status", "--porcelain") == ""
-
-
 @pytest.mark.parametrize("framework", ["django", "flask", "fastapi"])
 def test_new_renders_what_the_history_holds_for_its_version(tmp_path, home, framework):
     """scaffold new renders the installed folder; copier from the bundle gives the same files."""
@@ -633,3 +581,153 @@ def test_new_renders_what_the_history_holds_for_its_version(tmp_path, home, fram
     for own in (".env", ".scaffold-answers.yml", "docs/decisions/0001-framework.md"):
         del ours[own]
     assert ours == tree(from_history)
+
+
+# -------------------------------------------------------------- plain copier kept current
+
+
+def _copier(project: Path, home: Path, bin_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(bin_dir / "copier"), *args], cwd=project, env=isolated_env(home),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_check_update_keeps_plain_copier_current_after_an_upgrade(project, home, release_b):
+    """The documented set-up with A, then B installed: any scaffold run in the project
+    refreshes the per-user copy, and plain copier sees what scaffold sees."""
+    set_up = json.loads(run(["template-source", "--json"], project, home).stdout)
+    subprocess.run(set_up["git_config"], env=isolated_env(home), check=True)
+    stale = _copier(project, home, release_b, "check-update", "--output-format", "json")
+    assert json.loads(stale.stdout)["update_available"] is False, stale.stderr
+    scaffold_says = json.loads(run(["check-update", "--json"], project, home, release_b).stdout)
+    copier_says = _copier(project, home, release_b, "check-update", "--output-format", "json")
+    # copier shows a version without its local part (the tree's hash).
+    assert json.loads(copier_says.stdout) == {**scaffold_says, "current_version": Version(A).public}
+    assert scaffold_says == {"update_available": True, "current_version": A, "latest_version": B}
+    assert list(bundle_versions(Path(set_up["bundle"])))[-1] == B
+    assert [p.name for p in Path(set_up["bundle"]).parent.iterdir()] == ["templates.bundle"]
+    result = _copier(project, home, release_b, "update", "--defaults", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert answers_of(project)["_commit"] == f"v{B}"
+
+
+def _history_with_other_ids(source: Path, target: Path, work: Path) -> dict[str, str]:
+    """A copy of ``source`` in which version A is a commit with a parent, as copies written by
+    scaffold before ids depended on the tree alone were: same version, another id, and a
+    newer version than scaffold knows (which made the old rule keep the copy)."""
+    clone = work / "old-style"
+    git(work, "clone", "--quiet", "--mirror", str(source), str(clone))
+    tree = git(clone, "rev-parse", f"v{A}^{{tree}}").strip()
+    parent = git(clone, "rev-parse", "v0.1.0").strip()
+    other = git(clone, "commit-tree", tree, "-p", parent, "-m", f"Templates of scaffold {A}")
+    git(clone, "tag", "--force", f"v{A}", other.strip())
+    git(clone, "tag", "v9.0.0", other.strip())  # and a version newer than any installed
+    target.parent.mkdir(parents=True, exist_ok=True)
+    git(clone, "bundle", "create", "--quiet", str(target), "--tags", "--branches")
+    return bundle_versions(target)
+
+
+def test_a_copy_that_names_a_version_differently_is_no_dead_end(project, home, tmp_path, release_b):
+    edit_like_a_user(project, same_line=False)
+    set_up = json.loads(run(["template-source", "--json"], project, home).stdout)
+    subprocess.run(set_up["git_config"], env=isolated_env(home), check=True)
+    with installed_history() as history:
+        old = _history_with_other_ids(history.bundle, Path(set_up["bundle"]), tmp_path)
+        assert old[A] != history.commits[A]
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 0, result.stderr
+    assert answers_of(project)["_commit"] == f"v{B}"
+    with installed_history() as history:
+        held = bundle_versions(Path(set_up["bundle"]))
+        assert held.items() >= history.commits.items()  # ours won the version both name
+    assert held["9.0.0"] == old["9.0.0"]  # and the copy keeps what it held beyond it
+
+
+def test_a_mapping_to_another_history_is_named_with_the_fix(project, home, release_b, tmp_path):
+    with installed_history() as history:
+        elsewhere = tmp_path / "elsewhere.bundle"
+        shutil.copyfile(history.bundle, elsewhere)
+    subprocess.run(
+        ["git", "config", "--global", f"url.{elsewhere}.insteadOf", TEMPLATE_URL],
+        env=isolated_env(home), check=True,
+    )  # fmt: skip
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    line = error_line(result)
+    assert f"git does not reach template version {B} through {TEMPLATE_URL}" in line
+    assert f"your global git configuration maps it to {elsewhere}" in line
+    assert git(project, "status", "--porcelain") == ""
+    fix = line.split("point it at scaffold's copy with: ", 1)[1]
+    source = json.loads(run(["template-source", "--json"], project, home, release_b).stdout)
+    assert source["configured"] is False and source["fix"] == [fix]
+    subprocess.run(["sh", "-c", fix], env=isolated_env(home), check=True)
+    assert json.loads(run(["template-source", "--json"], project, home).stdout)["configured"]
+    assert "Plain copier is set up" in run(["template-source"], project, home).stdout
+    assert run(["update"], project, home, release_b).returncode == 0
+
+
+def test_template_source_on_a_full_disk_leaves_no_partial_file(tmp_path, home):
+    with tmpfs(tmp_path / "disk", "64k") as disk:
+        env = isolated_env(home, XDG_DATA_HOME=str(disk))
+        result = subprocess.run(
+            [*scaffold_command(), "template-source"], cwd=tmp_path, env=env,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1
+        target = disk / "scaffold" / "templates.bundle"
+        assert error_line(result) == (
+            f"scaffold: error: cannot write {target}: No space left on device"
+        )
+        assert list((disk / "scaffold").iterdir()) == []
+
+
+# ---------------------------------------------------------------- changed answers
+
+
+@pytest.mark.e2e
+@pytest.mark.postgres
+@needs_postgres
+def test_an_answer_change_brings_env_along_and_prints_the_next_steps(
+    tmp_path, home, postgres_database
+):
+    package = postgres_database.rsplit("/", 1)[1]  # .env names the database after the package
+    assert run(["new", package, "-y", "--framework", "flask"], tmp_path, home).returncode == 0
+    project = tmp_path / package
+    result = run(["update", "-d", "database=postgresql"], project, home)
+    assert result.returncode == 0, result.stderr
+    url = f"postgresql://postgres:postgres@localhost:5432/{package}"
+    assert "Changed answers: database: sqlite -> postgresql" in result.stdout
+    assert f"Updated .env: set DATABASE_URL={url} (it held the old answers' value)" in (
+        result.stdout
+    )
+    assert f"DATABASE_URL={url}\n" in (project / ".env").read_text()
+    assert (project / ".env").stat().st_mode & 0o777 == 0o600
+    # The same next steps as scaffold new prints for a PostgreSQL project of that name.
+    (tmp_path / "fresh").mkdir()
+    fresh = run(["new", package, "-y", "--framework", "flask", "-d", "database=postgresql"],
+                tmp_path / "fresh", home)  # fmt: skip
+    steps = result.stdout[result.stdout.index("Next steps:") :]
+    assert steps == fresh.stdout[fresh.stdout.index("Next steps:") :].replace(
+        f"  cd {package}\n", ""
+    )
+    # The migrations they name run against the server .env now points at.
+    bin_dir = install_project(project)
+    migrate = next(line.strip() for line in steps.splitlines() if "db upgrade" in line)
+    run_in(project, migrate, project_env(bin_dir, DATABASE_URL=None))
+
+
+def test_an_edited_env_line_is_named_and_left_alone(project, home):
+    env_file = project / ".env"
+    replace_line(env_file, "DATABASE_URL=sqlite:///shop.sqlite3", "DATABASE_URL=sqlite:///mine.db")
+    before = env_file.read_bytes()
+    result = run(
+        ["update", "-d", "database=postgresql", "-d", "postgres_version=16"], project, home
+    )
+    assert result.returncode == 0, result.stderr
+    assert env_file.read_bytes() == before
+    assert (
+        "Edit .env yourself: DATABASE_URL holds your own value; for the new answers scaffold new "
+        "writes DATABASE_URL=postgresql://postgres:postgres@localhost:5432/shop"
+    ) in result.stdout
+    assert "docker run -d --name shop-db" in result.stdout and "postgres:16" in result.stdout
