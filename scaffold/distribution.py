@@ -1,7 +1,7 @@
 """How this copy of scaffold was installed, so that install and upgrade hints work for it.
 
 scaffold is distributed as ``scaffold-starter``: the package index's ``scaffold`` is an
-unrelated project, so ``pip install scaffold`` installs something else. scaffold is
+unrelated project, and asking an installer for that name gets it. scaffold is
 installed from a clone or a wheel, with pip, ``uv tool`` or pipx; the ``direct_url.json``
 of its dist-info (PEP 610) says from where, and a marker file in the environment says
 which tool made it. A hint built from those is a command that works as printed.

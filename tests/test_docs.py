@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -258,6 +262,117 @@ def test_the_safety_guarantees_name_only_tests_that_exist():
     for module, test in sorted(cited):
         source = (ROOT / "tests" / module).read_text(encoding="utf-8")
         assert f"def {test}(" in source, f"docs/safety.md cites {module}::{test}, which is gone"
+
+
+def readme_commands(name: str) -> list[str]:
+    """The command lines of the README's ``<!-- name:start -->`` block (comments left out)."""
+    block = _block_pattern(name).search(README.read_text(encoding="utf-8"))
+    assert block, f"README.md lacks the <!-- {name}:start/end --> markers"
+    return [
+        line
+        for line in block.group(2).splitlines()
+        if line.strip() and not line.startswith(("#", "```"))
+    ]
+
+
+def _way(commands: list[str], comment: str) -> list[str]:
+    """The lines of an install or upgrade block under its ``# comment`` line."""
+    block = _block_pattern(comment.split(":")[0]).search(README.read_text(encoding="utf-8"))
+    assert block
+    lines, taken, wanted = [], False, comment.split(":", 1)[1]
+    for line in block.group(2).splitlines():
+        if line.startswith("#"):
+            taken = re.split(r"[,:]", line.removeprefix("# "))[0].strip() == wanted
+        elif taken and line.strip() and not line.startswith("```"):
+            lines.append(line)
+    assert lines and set(lines) <= set(commands), comment
+    return lines
+
+
+@pytest.mark.e2e
+def test_the_readme_installs_and_upgrades_scaffold_each_way(tmp_path):
+    """Quickstart, Installing and Upgrading as written, in fresh homes: pip, uv, pipx, a wheel.
+
+    The clone URL is mapped to a scratch repository holding this checkout; the
+    upgrade is a later commit there that changes the templates, as on main
+    between releases, and every way of installing must then render the new ones.
+    """
+    from generated import clone_working_tree, git, isolated_env, make_venv
+    from scaffold.install import find_uv
+
+    published = tmp_path / "published"
+    clone_working_tree(ROOT, published)
+    uv = find_uv()
+    assert uv, "the test extra installs uv"
+    caches = {
+        "UV_CACHE_DIR": _output([uv, "cache", "dir"]),
+        "PIP_CACHE_DIR": _output([sys.executable, "-m", "pip", "cache", "dir"]),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    pipx = tmp_path / "tools"  # pipx alone on PATH, not its venv's python
+    pipx.mkdir()
+    (pipx / "pipx").symlink_to(make_venv(tmp_path / "pipx", "pipx") / "pipx")
+
+    def shell(way: str, *commands: str) -> None:
+        home = tmp_path / way
+        bins = [home / ".local" / "bin", pipx, Path(uv).parent]
+        path = os.pathsep.join([*map(str, bins), os.environ["PATH"]])
+        env = isolated_env(home, PATH=path, **caches)
+        url = "https://github.com/scaffold-dev/scaffold.git"
+        git(
+            tmp_path,
+            "config",
+            "--file",
+            str(home / ".gitconfig"),
+            f"url.{published}.insteadOf",
+            url,
+        )
+        for command in commands:
+            result = subprocess.run(
+                ["sh", "-c", command], cwd=home, env=env, capture_output=True, text=True,
+                timeout=900, check=False,
+            )  # fmt: skip
+            assert result.returncode == 0, f"{way}: {command}\n{result.stdout}{result.stderr}"
+
+    def rendered(way: str, command: str) -> str:
+        """The template version that way's scaffold renders."""
+        shell(way, f"{command} template-source --json > version.json")
+        return str(json.loads((tmp_path / way / "version.json").read_text())["versions"][-1])
+
+    clone, quickstart = readme_commands("quickstart")
+    install, upgrade = readme_commands("install"), readme_commands("upgrade")
+    shell("pip", clone, quickstart)
+    assert (tmp_path / "pip" / "myproject" / ".copier-answers.yml").is_file()
+    ways = {
+        "pip": "~/.venvs/scaffold/bin/scaffold",
+        "uv": "~/.local/bin/scaffold",
+        "pipx": "~/.local/bin/scaffold",
+    }
+    for way in ("uv", "pipx"):
+        shell(way, clone, *_way(install, f"install:{way}"))
+    (wheel_line,) = _way(install, "install:a wheel")
+    shell("wheel", clone, wheel_line)
+    (wheel,) = (tmp_path / "wheel" / "dist").glob("scaffold_starter-*.whl")
+    shell(
+        "wheel", f"python3 -m venv ~/.venvs/scaffold && ~/.venvs/scaffold/bin/pip install {wheel}"
+    )
+    before = {way: rendered(way, command) for way, command in ways.items()}
+    assert set(before.values()) == {rendered("wheel", ways["pip"])}
+
+    gitignore = published / "templates" / "_shared" / "gitignore.jinja"
+    gitignore.write_text(gitignore.read_text() + "\n# Logs\n*.log\n")
+    git(published, "commit", "--quiet", "-am", "Ignore log files")
+    pull = upgrade[0]
+    for way, command in ways.items():
+        shell(way, pull, *_way(upgrade, f"upgrade:{way}"))
+        after = rendered(way, command)
+        assert after != before[way] and after.endswith(
+            git(published, "rev-parse", "HEAD:templates").strip()[:8]
+        ), way
+
+
+def _output(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def update() -> None:
