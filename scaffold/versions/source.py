@@ -125,7 +125,11 @@ def installed_version() -> str:
         history = _read(PACKAGED_BUNDLE)
         keep_user_copy_current(history)
         return history.latest
-    commits = build_history(None, **_checkout_history(_checkout()))
+    checkout = _checkout()
+    if shutil.which("git") is None:
+        # No history without git: the declared version, which no history will know.
+        return scaffold.__version__
+    commits = build_history(None, **_checkout_history(checkout))
     if _needs_copy(commits):
         with installed_history():
             pass  # builds the history and refreshes the copy
@@ -255,6 +259,8 @@ def configured_mappings(cwd: Path | None = None) -> list[UrlMapping]:
 
     git prefers them to the one scaffold passes in the environment.
     """
+    if shutil.which("git") is None:
+        return []  # nothing maps the URL: scaffold new works without git
     listed = run_git(
         ["config", "--show-scope", "--get-regexp", r"^url\..*\.insteadof$"], cwd=cwd, check=False
     )

@@ -28,6 +28,7 @@ from scaffold.versions.source import (
     ANSWERS_FILE,
     TEMPLATE_URL,
     TemplateHistory,
+    configured_mappings,
     stamp_answers,
     user_bundle,
 )
@@ -343,8 +344,6 @@ def _check_reachable(
 
 def unreachable(version: str, project: Path) -> str:
     """Why git does not reach ``version`` through the URL, and the one command that fixes it."""
-    from scaffold.versions.source import configured_mappings
-
     problem = f"git does not reach template version {version} through {TEMPLATE_URL}"
     for mapping in configured_mappings(project):
         if mapping.target != str(user_bundle()):
