@@ -369,6 +369,14 @@ def test_the_readme_installs_and_upgrades_scaffold_each_way(tmp_path):
         assert after != before[way] and after.endswith(
             git(published, "rev-parse", "HEAD:templates").strip()[:8]
         ), way
+        # Without the web extra, scaffold serve prints the command that adds it, for this way.
+        shell(way, f"! {command} serve 2> serve.txt")
+        hint = (tmp_path / way / "serve.txt").read_text().strip()
+        assert hint.startswith("scaffold: error: scaffold serve needs the web extra"), hint
+        assert "scaffold-starter[web]" in hint, hint
+        shell(way, hint.split("install it with: ", 1)[1])
+        python = f"$(head -1 {command} | cut -c3- | cut -d ' ' -f1)"  # its shebang's python
+        shell(way, f'"{python}" -c "import uvicorn, starlette"')
 
 
 def _output(command: list[str]) -> str:

@@ -461,6 +461,9 @@ def test_update_refusals(project, home, prepare, expected):
     result = run(["update"], project, home)
     assert result.returncode == 1, result.stdout
     assert expected in error_line(result)
+    if prepare == "newer-version":  # this checkout is installed editable: pull, reinstall
+        assert f"; upgrade scaffold (git -C {ROOT} pull && " in error_line(result)
+        assert error_line(result).endswith(f" install -e {ROOT}) and try again")
     assert tree(project) == before
     if prepare in ("no-answers", "other-template", "unknown-version", "newer-version"):
         check = run(["check-update"], project, home)
@@ -670,16 +673,20 @@ def test_a_mapping_to_another_history_is_named_with_the_fix(project, home, relea
 def test_template_source_on_a_full_disk_leaves_no_partial_file(tmp_path, home):
     with tmpfs(tmp_path / "disk", "64k") as disk:
         env = isolated_env(home, XDG_DATA_HOME=str(disk))
+        target = disk / "scaffold" / "templates.bundle"
+        target.parent.mkdir()
+        old = b"# v2 git bundle\n\n"  # an old copy holding nothing: to be replaced
+        target.write_bytes(old)
         result = subprocess.run(
             [*scaffold_command(), "template-source"], cwd=tmp_path, env=env,
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert result.returncode == 1
-        target = disk / "scaffold" / "templates.bundle"
         assert error_line(result) == (
             f"scaffold: error: cannot write {target}: No space left on device"
         )
-        assert list((disk / "scaffold").iterdir()) == []
+        assert list((disk / "scaffold").iterdir()) == [target]
+        assert target.read_bytes() == old
 
 
 # ---------------------------------------------------------------- changed answers
