@@ -200,7 +200,7 @@ def _check_target(target: Path, *, force: bool, framework: Framework | None) -> 
 
 def _recorded_framework(directory: Path) -> str | None:
     """The framework named in the directory's answers file, if it has a readable one."""
-    from scaffold.answers import read_mapping
+    from scaffold.bounded import read_mapping
 
     path = directory / ANSWERS_FILE
     if not path.is_file() or path.is_symlink():

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import Version
 
+from scaffold.bounded import excerpt, read_mapping
 from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
 from scaffold.frameworks import Framework
+from scaffold.names import package_problem
 from scaffold.questions import Value
 from scaffold.versions.git import run_git
 from scaffold.versions.history import tag_of, version_of
@@ -177,9 +179,12 @@ def _shown(path: Path) -> str:
 
 
 def read_project(path: Path) -> Project:
-    """The project at ``path``; refuses a directory that no scaffold release generated."""
-    import yaml
+    """The project at ``path``; refuses a directory that no scaffold release generated.
 
+    The path is resolved first (``..``, a symbolic link, a relative spelling),
+    so that every spelling of a directory works as ``cd`` into it does. The
+    answers file is read within :mod:`scaffold.bounded`'s limits.
+    """
     answers_file = path / ANSWERS_FILE
     if not path.is_dir():
         raise NotAProjectError(f"{_shown(path)} is not a directory")
@@ -188,21 +193,23 @@ def read_project(path: Path) -> Project:
             f"{_shown(path)} is not a scaffold project: it has no {ANSWERS_FILE} "
             "(run this in the project's root directory)"
         )
-    try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise NotAProjectError(f"cannot read {answers_file}: {error}") from error
-    if not isinstance(answers, dict) or answers.get("framework") not in set(Framework):
+    answers = read_mapping(answers_file, str(answers_file), kind="yaml", failure=NotAProjectError)
+    if answers.get("framework") not in set(Framework):
         raise NotAProjectError(
             f"{_shown(path)} is not a scaffold project: its {ANSWERS_FILE} names no framework"
         )
     source = answers.get("_src_path")
     if source != TEMPLATE_URL and answers.get("_commit") is not None:
         raise NotAProjectError(
-            f"{_shown(path)} was generated from {source}, not from scaffold's templates; "
-            "update it with copier"
+            f"{_shown(path)} was generated from {excerpt(str(source))}, not from scaffold's "
+            "templates; update it with copier"
         )
-    return Project(path, answers)
+    package = answers.get("package_name")
+    if package is not None and (problem := package_problem(str(package), suggest=False)):
+        raise NotAProjectError(
+            f"{answers_file}: package_name: {problem}; fix the file and commit it"
+        )
+    return Project(path.resolve(), answers)
 
 
 def check(project: Project, history: TemplateHistory) -> UpdateCheck:
