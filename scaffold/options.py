@@ -349,7 +349,13 @@ def _dependency_problem(context: Mapping[str, Any], *, chosen: bool) -> str | No
     from scaffold.dependencies import dependency_names, distribution_of
 
     framework, package = str(context["framework"]), str(context["package_name"])
-    taken = dependency_names(framework, context)
+    # copier renders a question that does not apply with its default, so the template can use it.
+    defaults = {
+        option.key: default
+        for option in load_options()
+        if (default := _default(option, context)) is not None
+    }
+    taken = dependency_names(framework, {**defaults, **context})
 
     def clash(candidate: str) -> str | None:
         if (distribution := distribution_of(candidate)) in taken:
