@@ -516,6 +516,10 @@ def update_command(args: argparse.Namespace) -> int:
     if result.conflicts:
         count = len(result.conflicts)
         where = "<<<<<<< markers" if args.conflict == "inline" else "the .rej files"
+        if result.kept:
+            where += (
+                f"; for {', '.join(result.kept)}, the template's is in NAME{update.KEPT_SUFFIX}"
+            )
         raise UpdateConflictError(
             f"{count} file{'s' if count > 1 else ''} left with conflicts: "
             f"{', '.join(result.conflicts)}; resolve them (see {where}), then commit"

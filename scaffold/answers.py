@@ -6,9 +6,7 @@ once, with every problem in one message, and nothing is written.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scaffold import options
+from scaffold.bounded import Format, read_mapping
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY
 from scaffold.errors import DataFileError, InvalidAnswersError
 from scaffold.frameworks import Framework
@@ -28,132 +27,14 @@ REDIRECTED_KEYS: Mapping[str, str] = {
 }
 
 
-#: An answers file holds a few dozen short lines; these bounds refuse anything else in
-#: milliseconds, before parsing (size) or while parsing (depth, values after aliases).
-MAX_DATA_FILE_BYTES = 256 * 1024
-MAX_DATA_DEPTH = 32
-MAX_DATA_VALUES = 10_000
-
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKET = re.compile(r"[][{}]")
-
-
 def load_data_file(path: Path) -> dict[str, Any]:
-    """Read answers from a YAML or JSON file holding one mapping of key to value."""
-    return read_mapping(path, f"--data-file {path}")
+    """Read answers from a YAML or JSON file holding one mapping of key to value.
 
-
-def read_mapping(path: Path, label: str) -> dict[str, Any]:
-    """Read one mapping from a bounded YAML or JSON file; every problem is a one-line error.
-
-    ``label`` starts each message (``--data-file answers.yml``). Size is checked
-    before parsing; nesting depth and the number of values, counting every
-    alias expansion, while parsing, so a "billion laughs" file or a file nested
-    thousands deep is refused at once instead of eating memory or the stack.
+    The file is read within :mod:`scaffold.bounded`'s limits, so no file can
+    exhaust memory, the stack or the time; a ``.toml`` name is read as YAML, as before.
     """
-    try:
-        with path.open("rb") as stream:  # reads FIFOs and /dev/fd/N as well as files
-            raw = stream.read(MAX_DATA_FILE_BYTES + 1)
-    except FileNotFoundError as error:
-        raise DataFileError(f"{label}: no such file") from error
-    except OSError as error:
-        raise DataFileError(f"{label}: cannot read it ({error.strerror or error})") from error
-    if len(raw) > MAX_DATA_FILE_BYTES:
-        raise DataFileError(
-            f"{label}: larger than {MAX_DATA_FILE_BYTES // 1024} KiB; "
-            "an answers file holds a few short lines"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataFileError(f"{label}: not UTF-8 text (byte {error.start})") from error
-    data = _parse_json(text, label) if path.suffix.lower() == ".json" else _parse_yaml(text, label)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DataFileError(f"{label}: expected a mapping of KEY: VALUE, got {type(data).__name__}")
-    return {str(key): value for key, value in data.items()}
-
-
-def _too_deep(label: str, line: int | None = None) -> DataFileError:
-    where = f", line {line}" if line else ""
-    return DataFileError(f"{label}{where}: nested deeper than {MAX_DATA_DEPTH} levels")
-
-
-def _parse_json(text: str, label: str) -> object:
-    # The depth is counted over the brackets outside strings, without recursion,
-    # because json.loads recurses once per level.
-    depth = deepest = 0
-    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-    if deepest > MAX_DATA_DEPTH:
-        raise _too_deep(label)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataFileError(f"{label}, line {error.lineno}: {error.msg}") from error
-    except ValueError as error:  # e.g. an integer longer than Python converts
-        raise DataFileError(f"{label}: {_first_clause(error)}") from error
-
-
-def _parse_yaml(text: str, label: str) -> object:
-    import yaml
-
-    try:
-        return yaml.load(text, Loader=_bounded_loader(label))  # noqa: S506 (a SafeLoader)
-    except DataFileError:
-        raise
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f", line {mark.line + 1}" if mark else ""
-        raise DataFileError(f"{label}{line}: {error.problem or error}") from error
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: e.g. an overlong integer
-        raise DataFileError(f"{label}: {_first_clause(error)}") from error
-
-
-def _first_clause(error: Exception) -> str:
-    """The message without the advice Python appends for programmers (``; use sys....``)."""
-    return str(error).split("; use ")[0]
-
-
-def _bounded_loader(label: str) -> type:
-    """PyYAML's safe loader, counting depth and values as each node is composed.
-
-    The pure-Python loader, because libyaml composes a whole document in C
-    before any check could run. An alias counts as every value it repeats.
-    """
-    import yaml
-
-    class BoundedLoader(yaml.SafeLoader):
-        def __init__(self, stream: str) -> None:
-            super().__init__(stream)
-            self.depth = 0
-            self.values = 0
-            self.sizes: dict[str, int] = {}
-
-        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            self.depth += 1
-            if self.depth > MAX_DATA_DEPTH:
-                raise _too_deep(label, event.start_mark.line + 1)
-            before = self.values
-            if isinstance(event, yaml.AliasEvent):
-                self.values += self.sizes.get(str(event.anchor), 1)
-            else:
-                self.values += 1
-            node = super().compose_node(parent, index)
-            self.depth -= 1
-            if self.values > MAX_DATA_VALUES:
-                raise DataFileError(
-                    f"{label}, line {event.start_mark.line + 1}: more than {MAX_DATA_VALUES} "
-                    "values once aliases are expanded"
-                )
-            if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
-                self.sizes[str(event.anchor)] = self.values - before
-            return node
-
-    return BoundedLoader
+    kind: Format = "json" if path.suffix.lower() == ".json" else "yaml"
+    return read_mapping(path, f"--data-file {path}", kind=kind)
 
 
 @dataclass(frozen=True)

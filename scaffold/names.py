@@ -135,7 +135,7 @@ def package_problem(name: str, *, suggest: bool = True) -> str | None:
     problem = _package_rule(name)
     if problem is None or not suggest:
         return problem
-    return with_hint(problem, first_valid(_package_candidates(name), _package_rule))
+    return with_hint(problem, first_valid(package_candidates(name), _package_rule))
 
 
 def _package_rule(name: str) -> str | None:
@@ -212,7 +212,8 @@ def name_candidates(name: str) -> list[str]:
     return _with_affixes([base for base in bases if base], name, MAX_NAME_LENGTH)
 
 
-def _package_candidates(name: str) -> list[str]:
+def package_candidates(name: str) -> list[str]:
+    """Replacement package names for a refused one, best first (see :func:`name_candidates`)."""
     identifier = re.sub(r"[^a-z0-9_]+", "_", _ascii(name).lower()).strip("_")
     return _with_affixes([identifier] if identifier else [], name, MAX_PACKAGE_LENGTH)
 

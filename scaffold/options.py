@@ -326,12 +326,65 @@ def _name_problem(project_name: str, *, derive_package: bool) -> str | None:
         return problem
     context = {"project_name": project_name}
     if derive_package:
-        derived = str(_default(options["package_name"], context))
+        derived = _derived_package(project_name)
         if problem := names.package_problem(derived, suggest=False):
             return f"NAME {project_name!r} gives the package name {derived!r}: {problem}"
     if problem := _rule_problem(options["project_name"], project_name, context):
         return f"NAME {project_name!r}: {problem}"
     return None
+
+
+def _derived_package(project_name: str) -> str:
+    """The package name the template derives from NAME (its ``package_name`` default)."""
+    (option,) = (option for option in load_options() if option.key == "package_name")
+    return str(_default(option, {"project_name": project_name}))
+
+
+def _dependency_problem(context: Mapping[str, Any], *, chosen: bool) -> str | None:
+    """Refuse a package whose distribution is one of the project's own dependencies.
+
+    The suggestion is a NAME when the package name was derived from NAME, else
+    a package name; either passes every rule, this one included.
+    """
+    from scaffold.dependencies import dependency_names, distribution_of
+
+    framework, package = str(context["framework"]), str(context["package_name"])
+    # copier renders a question that does not apply with its default, so the template can use it.
+    defaults = {
+        option.key: default
+        for option in load_options()
+        if (default := _default(option, context)) is not None
+    }
+    taken = dependency_names(framework, {**defaults, **context})
+
+    def clash(candidate: str) -> str | None:
+        if (distribution := distribution_of(candidate)) in taken:
+            return (
+                f"the package name {candidate!r} makes the distribution {distribution!r}, "
+                f"which the {framework} project installs; uv and pip cannot install both"
+            )
+        return None
+
+    if (problem := clash(package)) is None:
+        return None
+    if chosen:
+        return names.with_hint(
+            problem,
+            names.first_valid(
+                names.package_candidates(package),
+                lambda candidate: (
+                    names.package_problem(candidate, suggest=False) or clash(candidate)
+                ),
+            ),
+        )
+    name = str(context["project_name"])
+    suggestion = names.first_valid(
+        names.name_candidates(name),
+        lambda candidate: (
+            _name_problem(candidate, derive_package=True) or clash(_derived_package(candidate))
+        ),
+    )
+    return names.with_hint(f"NAME {name!r}: {problem}", suggestion)
 
 
 def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Value]:
@@ -443,6 +496,8 @@ def resolve(
             problems.append(str(error))
         # Kept even when refused, so that later conditions and defaults can still be evaluated.
         context[option.key] = value
+    if not problems and (problem := _dependency_problem(context, chosen="package_name" in given)):
+        problems.append(problem)
     if problems:
         raise InvalidAnswersError(problems)
     return {

@@ -200,7 +200,7 @@ def _check_target(target: Path, *, force: bool, framework: Framework | None) -> 
 
 def _recorded_framework(directory: Path) -> str | None:
     """The framework named in the directory's answers file, if it has a readable one."""
-    from scaffold.answers import read_mapping
+    from scaffold.bounded import read_mapping
 
     path = directory / ANSWERS_FILE
     if not path.is_file() or path.is_symlink():
@@ -434,10 +434,13 @@ def _make_parents(directory: Path, created: list[Path]) -> None:
 
 def _lock(target: Path) -> int:
     """Open ``target`` without following a link and lock it; another run holding it is refused."""
+    from scaffold.locks import lock_directory
+
+    busy = f"another scaffold run is writing into {target}; wait for it, or choose another NAME"
     try:
-        descriptor = os.open(
-            target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
-        )
+        return lock_directory(target, busy)
+    except TargetBusyError:
+        raise
     except FileNotFoundError as error:
         raise TargetBusyError(
             f"{target} disappeared while scaffold was claiming it; run again"
@@ -445,18 +448,6 @@ def _lock(target: Path) -> int:
     except OSError:
         _check_target(target, force=True, framework=None)  # explains a link or a file
         raise
-    try:
-        import fcntl
-    except ImportError:  # no advisory locks here (Windows): the exclusive mkdir still holds
-        return descriptor
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as error:
-        os.close(descriptor)
-        raise TargetBusyError(
-            f"another scaffold run is writing into {target}; wait for it, or choose another NAME"
-        ) from error
-    return descriptor
 
 
 def _release(lock: int | None) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Literal
 
+from scaffold.bounded import excerpt
 from scaffold.errors import UsageError
 
 Value = str | bool
@@ -112,17 +113,18 @@ def parse_bool(raw: object) -> bool | None:
 
 
 def format_value(value: object) -> str:
-    """Show a value the way a user would type it (``yes``/``no`` for booleans)."""
+    """Show a value the way a user would type it (``yes``/``no`` for booleans), cut short."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return repr(value) if (not value or value != value.strip() or "\n" in value) else value
-    return repr(value)
+        plain = value and value == value.strip() and "\n" not in value
+        return excerpt(value if plain else repr(value))
+    return excerpt(repr(value))
 
 
 def unknown_key_message(key: str, valid: list[str]) -> str:
     """Explain an unknown key, suggesting the closest valid one."""
-    message = f"unknown question {key!r}"
+    message = f"unknown question {excerpt(repr(key))}"
     if close := get_close_matches(key, valid, n=1, cutoff=0.6):
         message += f" (did you mean {close[0]!r}?)"
     return message + "; valid keys: " + ", ".join(valid)

@@ -21,11 +21,11 @@ template's questions.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scaffold import bounded
 from scaffold.errors import ConfigError
 
 ENV_VARIABLE = "SCAFFOLD_CONFIG"
@@ -43,9 +43,12 @@ class UserConfig:
 
     def problem(self, message: str) -> ConfigError:
         """An error about this file, saying how to fix it."""
-        return ConfigError(
-            f"{self.path}: {message}; fix the file, or set {ENV_VARIABLE}= to ignore it"
-        )
+        return _config_error(f"{self.path}: {message}")
+
+
+def _config_error(message: str) -> ConfigError:
+    """``message`` about the file, with the two ways out."""
+    return ConfigError(f"{message}; fix the file, or set {ENV_VARIABLE}= to ignore it")
 
 
 def config_path() -> Path | None:
@@ -67,18 +70,13 @@ def load_user_config() -> UserConfig:
     if path is None:
         return UserConfig()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = bounded.read_text(path, str(path), _config_error)
     except FileNotFoundError:
         if os.environ.get(ENV_VARIABLE):
             raise ConfigError(f"{ENV_VARIABLE}={path}: no such file") from None
         return UserConfig()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it ({error})") from error
     config = UserConfig(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise config.problem(f"not valid TOML ({error})") from error
+    data = bounded.parse_mapping(text, "toml", str(path), _config_error)
     if unknown := sorted(set(data) - {SECTION}):
         raise config.problem(
             f"unknown setting {unknown[0]!r} (personal defaults go in [{SECTION}])"

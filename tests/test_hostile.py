@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from generated import install_project, project_env, render_project, run_in
 from helpers import FRAMEWORK_PARAMS, clean_env, run_scaffold, scaffold_command
 from scaffold import options
-from scaffold.answers import MAX_DATA_DEPTH, MAX_DATA_FILE_BYTES, load_data_file
+from scaffold.answers import load_data_file
+from scaffold.bounded import MAX_BYTES as MAX_DATA_FILE_BYTES
+from scaffold.bounded import MAX_DEPTH as MAX_DATA_DEPTH
 from scaffold.errors import DataFileError
 from scaffold.frameworks import Framework
 from scaffold.project import ProjectRequest, render

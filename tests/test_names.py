@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
+from generated import render_project
+from helpers import run_scaffold
 from scaffold import options
 from scaffold.errors import UsageError
+from scaffold.frameworks import Framework
 from scaffold.names import (
     MAX_NAME_LENGTH,
     MAX_PACKAGE_LENGTH,
@@ -179,3 +186,104 @@ def test_every_suggested_package_name_passes_the_package_rules(name):
     if problem is not None and (suggestion := _suggestion(problem)) is not None:
         assert package_problem(suggestion) is None, (name, problem)
         assert question.parse(suggestion) == suggestion  # the template's own rule agrees
+
+
+# ----------------------------------------------------- names that cannot install
+
+
+#: Option sets whose rendered pyproject.toml lists different dependencies.
+OPTION_SETS = [
+    pytest.param(framework, given, id=f"{framework.value}-{'-'.join(given.values()) or 'defaults'}")
+    for framework in Framework
+    for given in (
+        {},
+        {"database": "postgresql"},
+        *([{"auth": "yes"}, {"database": "none"}] if framework is not Framework.DJANGO else []),
+    )
+]
+
+
+def _refusal(framework: Framework, name: str, given: dict[str, str]) -> str | None:
+    """Why ``scaffold new NAME`` with these options is refused, or None when it is not."""
+    try:
+        parsed = options.check_given(name, given)
+        options.resolve(framework.value, name, parsed)
+    except UsageError as error:
+        return str(error)
+    return None
+
+
+def _requirements(project: Path) -> list[str]:
+    """Every distribution the generated project's pyproject.toml names, as written there."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())
+    listed = [
+        *metadata["build-system"]["requires"],
+        *metadata["project"]["dependencies"],
+        *(
+            entry
+            for group in metadata["project"]["optional-dependencies"].values()
+            for entry in group
+        ),
+    ]
+    return [Requirement(entry).name for entry in listed]
+
+
+@pytest.mark.parametrize(("framework", "given"), OPTION_SETS)
+def test_no_dependency_of_the_generated_project_is_accepted_as_its_name(tmp_path, framework, given):
+    extra = [argument for key, value in given.items() for argument in ("-d", f"{key}={value}")]
+    project = render_project(tmp_path, framework, *extra)
+    requirements = _requirements(project)
+    assert len(requirements) >= 8
+    for name in requirements:
+        problem = _refusal(framework, name, given)
+        assert problem is not None, f"{name} is accepted as the NAME of a {framework} project"
+        suggestion = re.search(r"try '([^']+)'$", problem)
+        assert suggestion, problem
+        assert _refusal(framework, suggestion[1], given) is None, (name, suggestion[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "framework", "extra"),
+    [
+        ("django-axes", "django", []),
+        ("Django_Axes", "django", []),
+        ("python-dotenv", "django", []),
+        ("python-dotenv", "flask", []),
+        ("dj-database-url", "django", []),
+        ("pyjwt", "fastapi", ["-d", "auth=yes"]),
+        ("PyJWT", "fastapi", ["-d", "auth=yes"]),
+        ("pydantic-settings", "fastapi", []),
+        ("uvicorn-worker", "fastapi", []),
+        ("flask-migrate", "flask", []),
+        ("hatchling", "flask", []),
+    ],
+)
+def test_a_name_the_project_installs_is_refused_and_the_suggestion_renders(
+    tmp_path, name, framework, extra
+):
+    result = run_scaffold(
+        ["new", name, "-y", "--framework", framework, "--no-git", *extra], tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("scaffold: error: ") and "Traceback" not in result.stderr
+    suggestion = re.search(r"try '([^']+)'$", line)
+    assert suggestion, line
+    assert list(tmp_path.iterdir()) == []
+    project = render_project(tmp_path, Framework(framework), *extra, name=suggestion[1])
+    assert distribution_of_project(project) not in {
+        canonicalize_name(requirement) for requirement in _requirements(project)
+    }
+
+
+def test_a_package_name_given_directly_gets_a_package_suggestion():
+    problem = _refusal(Framework.DJANGO, "shop", {"package_name": "django_axes"})
+    assert problem is not None and "'django-axes', which the django project installs" in problem
+    assert problem.endswith("try 'django_axes_app'")
+    assert _refusal(Framework.DJANGO, "shop", {"package_name": "django_axes_app"}) is None
+
+
+def distribution_of_project(project: Path) -> str:
+    return canonicalize_name(
+        tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"]
+    )

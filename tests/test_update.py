@@ -12,9 +12,11 @@ template history are the test's own.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -34,7 +36,13 @@ from generated import (
     run_in,
     tree,
 )
-from helpers import needs_postgres, scaffold_command, tmpfs
+from helpers import (
+    failing_git_env,
+    needs_postgres,
+    scaffold_command,
+    snapshot,
+    tmpfs,
+)
 from scaffold.criteria import Answers
 from scaffold.frameworks import Framework
 from scaffold.recommender import recommend
@@ -74,14 +82,14 @@ USER_DELETED = ".github/workflows/ci.yml"
 
 
 def run(
-    args: list[str], cwd: Path, home: Path, bin_dir: Path | None = None
+    args: list[str], cwd: Path, home: Path, bin_dir: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """Run scaffold (this checkout's, or the one in ``bin_dir``) without a terminal."""
     command = [str(bin_dir / "scaffold")] if bin_dir else scaffold_command()
     return subprocess.run(
         [*command, *args],
         cwd=cwd,
-        env=isolated_env(home),
+        env=isolated_env(home, **env),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -437,6 +445,7 @@ def test_from_version_adopts_and_updates_a_010_project(project_010, home):
         ("unknown-version", "records template version 0.1.5, which scaffold"),
         ("newer-version", "is on template version 99.0.0, newer than scaffold"),
         ("bad-commit", "records _commit 'main', which names no scaffold version"),
+        ("bad-package", "package_name: '1bad' is not a valid package name"),
     ],
 )
 def test_update_refusals(project, home, prepare, expected):
@@ -452,6 +461,10 @@ def test_update_refusals(project, home, prepare, expected):
     elif prepare == "uncommitted":
         (project / "README.md").write_text("changed\n")
         (project / "scratch.txt").write_text("new\n")
+    elif prepare == "bad-package":
+        answers_file.write_text(
+            answers_file.read_text().replace("package_name: shop", "package_name: 1bad")
+        )
     else:
         commit = {"unknown-version": "v0.1.5", "newer-version": "v99.0.0", "bad-commit": "main"}
         answers_file.write_text(answers_file.read_text().replace(f"v{A}", commit[prepare]))
@@ -465,7 +478,13 @@ def test_update_refusals(project, home, prepare, expected):
         assert f"; upgrade scaffold (git -C {ROOT} pull && " in error_line(result)
         assert error_line(result).endswith(f" install -e {ROOT}) and try again")
     assert tree(project) == before
-    if prepare in ("no-answers", "other-template", "unknown-version", "newer-version"):
+    if prepare in (
+        "no-answers",
+        "other-template",
+        "unknown-version",
+        "newer-version",
+        "bad-package",
+    ):
         check = run(["check-update"], project, home)
         assert check.returncode == 1 and check.stdout == ""
 
@@ -738,3 +757,266 @@ def test_an_edited_env_line_is_named_and_left_alone(project, home):
         "writes DATABASE_URL=postgresql://postgres:postgres@localhost:5432/shop"
     ) in result.stdout
     assert "docker run -d --name shop-db" in result.stdout and "postgres:16" in result.stdout
+
+
+# ------------------------------------------------------- bytes git does not hold
+
+
+OUTSIDE = "outside.txt"
+
+
+def _ignore(project: Path, *paths: str, untrack: bool = True) -> None:
+    """Make ``paths`` git-ignored (and no longer tracked) in a commit of the user's."""
+    with (project / ".gitignore").open("a") as gitignore:
+        gitignore.write("".join(f"/{path}\n" for path in paths))
+    if untrack:
+        git(project, "rm", "--quiet", "--cached", "-r", "--", *paths)
+    git(project, "add", ".gitignore")
+    git(project, "commit", "--quiet", "-m", "Keep these files to myself")
+
+
+def _prepare_unheld(project: Path, case: str) -> list[str]:
+    """Put bytes git does not hold where release B writes; the paths the user owns."""
+    if case == "ignored-file-b-adds":
+        (project / "CHANGELOG.md").write_text("My own changelog.\n")
+        (project / ".git" / "info" / "exclude").write_text("CHANGELOG.md\n")
+        return ["CHANGELOG.md"]
+    if case in ("ignored-edited-dockerfile", "ignored-edited-compose"):
+        name = "Dockerfile" if case.endswith("dockerfile") else "compose.yaml"
+        _ignore(project, name)
+        (project / name).write_text((project / name).read_text() + "# my local change\n")
+        return [name]
+    if case == "ignored-edited-file-b-drops":
+        _ignore(project, ".dockerignore")
+        (project / ".dockerignore").write_text("my own ignores\n")
+        return [".dockerignore"]
+    if case == "ignored-directory-in-the-way":
+        (project / "CHANGELOG.md").mkdir()
+        (project / "CHANGELOG.md" / "2026.md").write_text("mine\n")
+        _ignore(project, "CHANGELOG.md", untrack=False)
+        return ["CHANGELOG.md"]
+    if case == "ignored-symlink-out-of-the-project":
+        (project.parent / OUTSIDE).write_text("not the project's\n")
+        (project / "CHANGELOG.md").symlink_to(project.parent / OUTSIDE)
+        _ignore(project, "CHANGELOG.md", untrack=False)
+        return ["CHANGELOG.md"]
+    assert case == "tracked-directory-link", case
+    shutil.move(project / ".github", project.parent / "shared-github")
+    (project / ".github").symlink_to(project.parent / "shared-github")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "Share the CI configuration")
+    return [".github"]
+
+
+def _owned(project: Path, paths: list[str]) -> dict[str, str]:
+    """The user's entries and everything outside the project, links not followed."""
+    outside = {
+        f"../{name}": value
+        for name, value in snapshot(project.parent).items()
+        if not name.startswith((project.name, "home"))
+    }
+    inside = {}
+    for path in paths:
+        place = project / path
+        if place.is_symlink():
+            inside[path] = f"link to {place.readlink()}"
+        elif place.is_dir():
+            inside.update({f"{path}/{name}": value for name, value in snapshot(place).items()})
+        else:
+            inside[path] = place.read_text()
+    return {**outside, **inside}
+
+
+@pytest.mark.parametrize(
+    ("case", "template_beside"),
+    [
+        ("ignored-file-b-adds", "CHANGELOG.md.new"),
+        # Untracked since A, so copier takes the file as deleted by the user: nothing to add.
+        ("ignored-edited-dockerfile", None),
+        ("ignored-edited-compose", None),
+        ("ignored-edited-file-b-drops", None),
+        ("ignored-directory-in-the-way", "CHANGELOG.md.new"),
+        ("ignored-symlink-out-of-the-project", "CHANGELOG.md.new"),
+    ],
+)
+def test_update_never_writes_over_bytes_git_does_not_hold(
+    project, home, release_b, case, template_beside
+):
+    owned_paths = _prepare_unheld(project, case)
+    before = _owned(project, owned_paths)
+    env_before = (project / ".env").read_bytes()
+    result = run(["update"], project, home, release_b)
+    assert _owned(project, owned_paths) == before  # every byte, inside and outside
+    assert (project / ".env").read_bytes() == env_before
+    assert answers_of(project)["_commit"] == f"v{B}"
+    if template_beside is None:  # nothing of the template's is due at that path
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not list(project.glob("*.new"))
+        return
+    assert result.returncode == 1, result.stdout + result.stderr
+    (kept,) = owned_paths
+    assert f"kept      {kept}\n" in result.stdout
+    line = error_line(result)
+    assert "left with conflicts: " in line and kept in line.split("conflicts: ")[1]
+    assert "the template's is in NAME.new" in line
+    beside = project / template_beside
+    assert beside.is_file() and not beside.is_symlink()
+    assert beside.read_text().endswith("Releases are tagged v1.2.3.\n")
+    assert not list((project / ".git").glob("scaffold-update-aside-*"))
+
+
+def test_a_committed_link_to_a_directory_is_refused_before_copier_writes(project, home, release_b):
+    owned = _prepare_unheld(project, "tracked-directory-link")
+    before, owned_before = tree(project), _owned(project, owned)
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert error_line(result).startswith(
+        "scaffold: error: .github is a symbolic link to a directory ("
+    )
+    assert "the update would write through it" in error_line(result)
+    assert tree(project) == before and _owned(project, owned) == owned_before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_untracked_file_where_the_template_writes_is_refused(project, home, release_b):
+    (project / "CHANGELOG.md").write_text("mine\n")
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert "has uncommitted changes (CHANGELOG.md)" in error_line(result)
+    assert (project / "CHANGELOG.md").read_text() == "mine\n"
+
+
+def test_a_failed_merge_gives_back_what_git_does_not_hold(project, home, release_b):
+    # B adds CHANGELOG.md; a committed directory of that name makes copier fail half-way,
+    # while an ignored compose.yaml was set aside.
+    owned = _prepare_unheld(project, "ignored-edited-compose")
+    (project / "CHANGELOG.md").mkdir()
+    (project / "CHANGELOG.md" / "keep.txt").write_text("mine\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "A directory where B puts a file")
+    before, owned_before = tree(project), _owned(project, owned)
+    result = run(["update"], project, home, release_b)
+    assert result.returncode == 1
+    assert "is back at its last commit" in error_line(result)
+    assert tree(project) == before and _owned(project, owned) == owned_before
+    assert not (project / "compose.yaml.new").exists()
+
+
+# ------------------------------------------------------------ one update at a time
+
+
+def _held(directory: Path) -> bool:
+    """True while another process holds scaffold's lock on ``directory``."""
+    import fcntl
+
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def test_a_second_update_at_once_refuses_and_touches_nothing(project, home, tmp_path, release_b):
+    edit_like_a_user(project)
+    alone = tmp_path / "alone"
+    shutil.copytree(project, alone, symlinks=True)
+    expected = run(["update"], alone, home, release_b)
+    first = subprocess.Popen(
+        [str(release_b / "scaffold"), "update"], cwd=project, env=isolated_env(home),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while not _held(project):
+        assert first.poll() is None, first.communicate()
+        time.sleep(0.02)
+    second = run(["update"], project, home, release_b)
+    out, err = first.communicate(timeout=300)
+    assert second.returncode == 1
+    assert error_line(second) == (
+        f"scaffold: error: another scaffold run is updating or writing into {project}; "
+        "wait for it to finish, then run scaffold update again"
+    )
+    assert second.stdout == ""
+    # The first run's report is true: the project is what one update alone makes of it.
+    assert (first.returncode, out) == (
+        expected.returncode,
+        expected.stdout.replace("alone", "shop"),
+    )
+    assert err.splitlines()[-1] == expected.stderr.splitlines()[-1]
+    assert tree(project) == tree(alone)
+    assert unmerged(project) == unmerged(alone) == [".gitignore"]
+
+
+# --------------------------------------------------------- any spelling of the path
+
+
+@pytest.mark.parametrize("spelling", ["../shop", "..", "link", "link/", "./shop/../shop"])
+def test_any_spelling_of_the_project_directory_works_as_cd_does(
+    project, home, tmp_path, release_b, spelling
+):
+    edit_like_a_user(project, same_line=False)
+    (tmp_path / "link").symlink_to(project)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cwd = {"../shop": elsewhere, "..": project / "shop"}.get(spelling, tmp_path)
+    check = run(["check-update", "--json", spelling], cwd, home, release_b)
+    assert check.returncode == 2, check.stderr
+    assert json.loads(check.stdout)["current_version"] == A
+    result = run(["update", spelling], cwd, home, release_b)
+    assert result.returncode == 0, result.stderr
+    assert f"Updated shop from template version {A} to {B}" in result.stdout
+    assert answers_of(project)["_commit"] == f"v{B}"
+    assert (project / "CHANGELOG.md").is_file() and (tmp_path / "link").is_symlink()
+
+
+# ------------------------------------------------------------ signals mid-update
+
+
+@pytest.mark.parametrize(("number", "delay"), [(2, 1.0), (15, 2.5), (2, 4.0), (15, 6.0)])
+def test_an_interrupted_update_leaves_no_temporary_directory(
+    project, home, tmp_path, release_b, number, delay
+):
+    edit_like_a_user(project)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    before = tree(project)
+    child = subprocess.Popen(
+        [str(release_b / "scaffold"), "update"], cwd=project,
+        env=isolated_env(home, TMPDIR=str(scratch)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(delay)
+    child.send_signal(number)
+    _out, err = child.communicate(timeout=120)
+    assert "Traceback" not in err
+    assert list(scratch.iterdir()) == []
+    if child.returncode == 128 + number:  # stopped mid-way: back at the last commit
+        assert tree(project) == before
+        assert git(project, "status", "--porcelain") == ""
+    else:  # the signal came after the merge: a whole update, reported as such
+        assert child.returncode == 1 and "left with conflicts" in err, err
+    assert not list((project / ".git").glob("scaffold-update-aside-*"))
+
+
+# ------------------------------------------------------- adoption with a failing hook
+
+
+def test_adoption_with_a_failing_commit_hook_changes_nothing(project_010, home, tmp_path):
+    answers_before = (project_010 / ".copier-answers.yml").read_bytes()
+    head = git(project_010, "rev-parse", "HEAD")
+    hook = failing_git_env(tmp_path, "echo 'no commits today' >&2; exit 1")
+    hook_config = {key: hook[key] for key in hook if key.startswith("GIT_CONFIG_")}
+    result = run(["update", "--from-version", "0.1.0"], project_010, home, **hook_config)
+    assert result.returncode == 1
+    assert "recording the template version failed" in error_line(result)
+    assert "old is unchanged" in error_line(result)
+    assert (project_010 / ".copier-answers.yml").read_bytes() == answers_before
+    assert git(project_010, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(project_010, "diff", "--cached", "--name-only") == ""
+    assert git(project_010, "rev-parse", "HEAD") == head
+    # Without the hook, adoption and the update work as if nothing had happened.
+    result = run(["update", "--from-version", "0.1.0"], project_010, home)
+    assert result.returncode == 0, result.stderr
+    assert answers_of(project_010)["_commit"] == f"v{A}"

@@ -11,7 +11,11 @@ back to its last commit, which the checks proved equal to the working tree.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,8 +23,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import Version
 
+from scaffold import interrupts
+from scaffold.bounded import excerpt, read_mapping
 from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
 from scaffold.frameworks import Framework
+from scaffold.locks import holding
+from scaffold.names import package_problem
 from scaffold.questions import Value
 from scaffold.versions.git import run_git
 from scaffold.versions.history import is_release, tag_of, version_of
@@ -39,6 +47,10 @@ if TYPE_CHECKING:
 ConflictMode = Literal["inline", "rej"]
 CONFLICT_MODES: tuple[ConflictMode, ...] = ("inline", "rej")
 #: How each kind of change is shown, by ``git status --porcelain`` code.
+#: The suffix of the template's version of a path whose own content the update kept.
+KEPT_SUFFIX = ".new"
+#: Where the update keeps what git does not hold while copier writes (in the git directory).
+ASIDE_PREFIX = "scaffold-update-aside-"
 CHANGE_WORDS = {"M": "modified", "A": "added", "D": "removed", "R": "renamed", "?": "added"}
 
 
@@ -109,6 +121,9 @@ class UpdateResult:
     new_answers: Mapping[str, Value] = field(default_factory=dict)
     #: True when ``--from-version`` recorded the version first (and committed that).
     adopted: bool = False
+    #: Paths git does not hold that the update would have written: the user's entry is
+    #: kept in place and the template's version is beside it, as ``NAME.new``.
+    kept: tuple[str, ...] = ()
 
 
 def update_project(
@@ -125,10 +140,27 @@ def update_project(
     ``data`` changes answers or answers new questions; the other new questions
     are asked with ``ask``, or take their defaults without it. ``from_version``
     first records the version of a project that records none (scaffold 0.1.0).
+    The project stays locked for the whole run, as ``scaffold new`` locks its
+    target: a second run refuses at once instead of undoing the first one's merge.
     """
     project = read_project(path)
+    busy = (
+        f"another scaffold run is updating or writing into {project.path}; "
+        "wait for it to finish, then run scaffold update again"
+    )
+    with holding(project.path, busy):
+        return _update(project, history, dict(data or {}), ask, conflict, from_version)
+
+
+def _update(
+    project: Project,
+    history: TemplateHistory,
+    data: dict[str, Value],
+    ask: Asker | None,
+    conflict: ConflictMode,
+    from_version: str | None,
+) -> UpdateResult:
     check_repository(project)
-    data = dict(data or {})
     if from_version:
         check_adoption(project, from_version, history)
         current = from_version
@@ -177,9 +209,12 @@ def _shown(path: Path) -> str:
 
 
 def read_project(path: Path) -> Project:
-    """The project at ``path``; refuses a directory that no scaffold release generated."""
-    import yaml
+    """The project at ``path``; refuses a directory that no scaffold release generated.
 
+    The path is resolved first (``..``, a symbolic link, a relative spelling),
+    so that every spelling of a directory works as ``cd`` into it does. The
+    answers file is read within :mod:`scaffold.bounded`'s limits.
+    """
     answers_file = path / ANSWERS_FILE
     if not path.is_dir():
         raise NotAProjectError(f"{_shown(path)} is not a directory")
@@ -188,21 +223,23 @@ def read_project(path: Path) -> Project:
             f"{_shown(path)} is not a scaffold project: it has no {ANSWERS_FILE} "
             "(run this in the project's root directory)"
         )
-    try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise NotAProjectError(f"cannot read {answers_file}: {error}") from error
-    if not isinstance(answers, dict) or answers.get("framework") not in set(Framework):
+    answers = read_mapping(answers_file, str(answers_file), kind="yaml", failure=NotAProjectError)
+    if answers.get("framework") not in set(Framework):
         raise NotAProjectError(
             f"{_shown(path)} is not a scaffold project: its {ANSWERS_FILE} names no framework"
         )
     source = answers.get("_src_path")
     if source != TEMPLATE_URL and answers.get("_commit") is not None:
         raise NotAProjectError(
-            f"{_shown(path)} was generated from {source}, not from scaffold's templates; "
-            "update it with copier"
+            f"{_shown(path)} was generated from {excerpt(str(source))}, not from scaffold's "
+            "templates; update it with copier"
         )
-    return Project(path, answers)
+    package = answers.get("package_name")
+    if package is not None and (problem := package_problem(str(package), suggest=False)):
+        raise NotAProjectError(
+            f"{answers_file}: package_name: {problem}; fix the file and commit it"
+        )
+    return Project(path.resolve(), answers)
 
 
 def check(project: Project, history: TemplateHistory) -> UpdateCheck:
@@ -274,11 +311,24 @@ def adopt(project: Project, version: str, history: TemplateHistory) -> Project:
 
     check_adoption(project, version, history)
 
-    stamp_answers(project.path / ANSWERS_FILE, version)
+    answers_file = project.path / ANSWERS_FILE
+    before = answers_file.read_bytes()
     message = f"Record template version {version} of scaffold, for updates"
-    run_git(["add", "--", ANSWERS_FILE], cwd=project.path, failure=UpdateError)
     commit = [*commit_identity(project.answers), "commit", "-q", "-m", message, "--", ANSWERS_FILE]
-    run_git(commit, cwd=project.path, failure=UpdateError)
+    try:
+        stamp_answers(answers_file, version)
+        run_git(["add", "--", ANSWERS_FILE], cwd=project.path, failure=UpdateError)
+        run_git(commit, cwd=project.path, failure=UpdateError)
+    except BaseException as error:
+        # A refused commit (a failing hook) leaves the file and the index as they were.
+        with interrupts.deferred():
+            answers_file.write_bytes(before)
+            run_git(["reset", "-q", "--", ANSWERS_FILE], cwd=project.path, check=False)
+        if isinstance(error, UpdateError):
+            raise UpdateError(
+                f"recording the template version failed ({error}); {project.name} is unchanged"
+            ) from error
+        raise
     return read_project(project.path)
 
 
@@ -295,8 +345,9 @@ def apply_update(
     previous = check(project, history).current
     env = history.git_env()
     _check_reachable(project, history, env, previous)
+    _check_writable(project.path)
     try:
-        with plumbum.local.env(**env):
+        with _copier_scratch(), _set_aside(project.path) as set_aside, plumbum.local.env(**env):
             run_update(
                 dst_path=project.path,
                 data={"framework": project.framework.value, **answers},
@@ -316,11 +367,144 @@ def apply_update(
                 f"the update failed ({reason}); {project.name} is back at its last commit"
             ) from error
         raise
-    changes = tuple(_status(project.path))
-    conflicts = _conflicts(project.path, changes)
+    kept = tuple(set_aside)
+    changes = (*_status(project.path), *(Change(path, "kept") for path in kept))
+    conflicts = tuple(sorted({*_conflicts(project.path, changes), *kept}))
     return UpdateResult(
-        read_project(project.path), previous, history.latest, True, changes, conflicts
+        read_project(project.path), previous, history.latest, True, changes, conflicts, kept=kept
     )
+
+
+@contextlib.contextmanager
+def _copier_scratch() -> Iterator[None]:
+    """Send copier's temporary clones and renders into one directory, removed however it ends.
+
+    copier makes them with :mod:`tempfile` and removes them in clean-up hooks
+    that a Ctrl-C or SIGTERM skips; pointing :data:`tempfile.tempdir` at a
+    scratch directory of our own lets one removal catch them all.
+    """
+    scratch = tempfile.mkdtemp(prefix="scaffold-update-")
+    previous = tempfile.tempdir
+    tempfile.tempdir = scratch
+    try:
+        yield
+    finally:
+        with interrupts.deferred():
+            tempfile.tempdir = previous
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _ignored(project: Path) -> list[str]:
+    """The entries git ignores in ``project``: git does not hold their bytes.
+
+    A wholly ignored directory counts as one entry.
+    """
+    ignored = run_git(
+        ["ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"],
+        cwd=project,
+    ).stdout
+    return [entry.rstrip("/") for entry in ignored.split("\0") if entry]
+
+
+def _git_dir(project: Path) -> Path:
+    return Path(run_git(["rev-parse", "--absolute-git-dir"], cwd=project).stdout.strip())
+
+
+def _check_writable(project: Path) -> None:
+    """Refuse what copier would write through, or what a killed update left set aside.
+
+    A committed link to a directory would take copier's writes wherever it
+    points; entries :func:`_set_aside` left in the git directory are the user's.
+    """
+    if left := sorted(_git_dir(project).glob(f"{ASIDE_PREFIX}*")):
+        raise UpdateError(
+            f"an earlier update that was killed left files in {left[0]}; move them back "
+            "into the project (each file's name there is its path), then remove that directory"
+        )
+    staged = run_git(["ls-files", "--stage", "-z"], cwd=project).stdout
+    for entry in staged.split("\0"):
+        mode, _, path = entry.partition("\t")
+        if mode.startswith("120000") and (project / path).is_dir():
+            raise UpdateError(
+                f"{path} is a symbolic link to a directory ({(project / path).readlink()}); "
+                "the update would write through it: commit the directory itself in its place, "
+                "then run scaffold update again"
+            )
+
+
+@contextlib.contextmanager
+def _set_aside(project: Path) -> Iterator[list[str]]:
+    """Move what git ignores out of copier's way while the block runs; then put it back.
+
+    Where the update wrote a path that held the user's bytes, the user's entry
+    goes back in place and the template's version lands beside it as
+    ``NAME.new``; the block's result lists those paths once it is over. On a
+    failure, what copier wrote at those paths goes (nothing else was there)
+    and the user's entries come back. The entries wait in the git directory,
+    on the project's file system, so every move is a rename.
+    """
+    entries = _ignored(project)
+    kept: list[str] = []
+    if not entries:
+        yield kept
+        return
+    aside = Path(tempfile.mkdtemp(prefix=ASIDE_PREFIX, dir=_git_dir(project)))
+    moved: list[tuple[Path, Path]] = []
+    try:
+        with interrupts.deferred():
+            for entry in entries:
+                # The name keeps the path readable, should a killed run leave it there.
+                moved.append((project / entry, aside / entry.replace("/", "%")))
+                try:
+                    moved[-1][0].rename(moved[-1][1])
+                except OSError as error:
+                    moved.pop()
+                    raise UpdateError(
+                        f"cannot set {entry} aside during the update ({error.strerror}); "
+                        "move it out of the project, then run scaffold update again"
+                    ) from error
+        yield kept  # filled in below, once copier is done
+    except BaseException:
+        with interrupts.deferred():
+            for place, waiting in moved:
+                _remove(place)
+                _put_back(waiting, place)
+            aside.rmdir()
+        raise
+    with interrupts.deferred():
+        places = {place for place, _waiting in moved}
+        for entry, (place, waiting) in zip(entries, moved, strict=True):
+            if os.path.lexists(place):
+                place.rename(_beside(place, places))
+                kept.append(entry)
+            _put_back(waiting, place)
+        aside.rmdir()
+
+
+def _beside(place: Path, taken: set[Path]) -> Path:
+    """A free name next to ``place`` for the template's version: ``NAME.new``, ``NAME.new.2``...
+
+    ``taken`` holds the user's entries still waiting to come back.
+    """
+    for number in itertools.count(1):
+        candidate = place.with_name(place.name + KEPT_SUFFIX + (f".{number}" if number > 1 else ""))
+        if not os.path.lexists(candidate) and candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _put_back(waiting: Path, place: Path) -> None:
+    """Move a set-aside entry back; copier may have removed its (emptied) parent directory."""
+    place.parent.mkdir(parents=True, exist_ok=True)
+    waiting.rename(place)
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or directory tree, whichever ``path`` is, if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
 
 
 def _check_reachable(

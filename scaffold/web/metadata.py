@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scaffold import __version__
+from scaffold import __version__, options
 from scaffold.criteria import CRITERIA
+from scaffold.errors import InvalidAnswersError, UsageError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Question
 from scaffold.web.archive import MEDIA_TYPES
@@ -17,7 +18,16 @@ def _choices(question: Question) -> list[dict[str, Any]]:
 
 
 def metadata(name: str = DEFAULT_NAME) -> dict[str, Any]:
-    """Criteria, project options (their defaults per framework, for ``name``) and frameworks."""
+    """Criteria, project options (their defaults per framework, for ``name``) and frameworks.
+
+    A ``name`` the command line would refuse is refused here too (a 400 with
+    the CLI's message), rather than answered with defaults derived from it
+    that no form could submit (``../..`` derives no valid package name).
+    """
+    try:
+        options.check_name(name, derive_package=True)
+    except UsageError as error:
+        raise InvalidAnswersError([str(error)]) from error
     by_framework = {framework: form_fields(framework, name, {}) for framework in Framework}
     option_entries = []
     for index, field in enumerate(by_framework[Framework.DJANGO]):
