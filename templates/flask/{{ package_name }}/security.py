@@ -1,8 +1,9 @@
-"""What the app trusts of its proxies, the security headers of every response,
-and the session cookie."""
+"""What the app trusts of its proxies and of the Host header, the security headers
+of every response, and the session cookie."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,43 @@ class SecurityHeadersMiddleware:
         return self.app(environ, start_with_headers)
 
 
+# An IPv6 address in a Host header, and its optional port: "[::1]:8000".
+IPV6_HOST = re.compile(r"(\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?", re.IGNORECASE)
+
+
+def ipv6_address(host: str) -> str | None:
+    """The IPv6 address of a Host header in lower case ("[::1]"), else None."""
+    match = IPV6_HOST.fullmatch(host)
+    if match is None or int(match.group(2) or 0) > 65535:
+        return None
+    return match.group(1).lower()
+
+
+class IPv6HostsRequest(Request):
+    """Flask's request, also answering the IPv6 addresses of TRUSTED_HOSTS ("[::1]").
+
+    Werkzeug drops the port of a trusted host by cutting it at its first ':',
+    which leaves "[" of an IPv6 address, so none can ever match. A Host header
+    that is one of them is checked here instead, and Werkzeug's check skipped.
+    The app uses this class only when TRUSTED_HOSTS has such an address.
+    """
+
+    _trusted_hosts: list[str] | None = None
+
+    @property
+    def trusted_hosts(self) -> list[str] | None:
+        """The hosts Werkzeug checks the Host header against; None: no check."""
+        hosts = self._trusted_hosts
+        address = ipv6_address(self.environ.get("HTTP_HOST", ""))
+        if address and hosts and address in map(str.lower, hosts):
+            return None
+        return hosts
+
+    @trusted_hosts.setter
+    def trusted_hosts(self, hosts: list[str] | None) -> None:
+        self._trusted_hosts = hosts
+
+
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, without a signer for requests with no cookies.
 
@@ -65,8 +103,10 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    """Believe the configured proxies, add SECURITY_HEADERS to each response."""
+    """Believe the configured proxies and hosts; add SECURITY_HEADERS to responses."""
     app.session_interface = CookieSessionInterface()
+    if any(host.startswith("[") for host in app.config["TRUSTED_HOSTS"]):
+        app.request_class = IPv6HostsRequest
     app.wsgi_app = SecurityHeadersMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, app.config["SECURITY_HEADERS"]
     )
