@@ -10,6 +10,7 @@ README tells a user to. The images are built once per session, in parallel.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shlex
 import shutil
@@ -328,38 +329,27 @@ def test_no_env_file_or_build_tool_is_inside_the_image(project_image: ProjectIma
 
 
 COMPOSE_CASES = [
-    *((framework, "sqlite", "17") for framework in Framework),
-    *((framework, "postgresql", "17") for framework in Framework),
-    (Framework.FLASK, "none", "17"),
-    (Framework.FASTAPI, "postgresql", "18"),
+    *((framework, {"database": "sqlite"}) for framework in Framework),
+    *((framework, {"database": "postgresql", "postgres_version": "17"}) for framework in Framework),
+    (Framework.FLASK, {"database": "none"}),
+    (Framework.FASTAPI, {"database": "postgresql", "postgres_version": "18", "auth": "true"}),
+    (Framework.FLASK, {"database": "sqlite", "auth": "true"}),
 ]
 
 
-@pytest.mark.parametrize(
-    ("framework", "database", "postgres_version"),
-    COMPOSE_CASES,
-    ids=[f"{f.value}-{d}-{v}" for f, d, v in COMPOSE_CASES],
-)
-def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_version):
-    """Validated by Debian's ``docker-compose config``, not started.
+def compose_config(project: Path) -> dict:
+    """The README's ``docker compose --env-file .env.production up --build``, as ``config``.
 
-    The PostgreSQL image cannot be pulled on this machine (no image hub), so
-    the suite proves the application's image against its own PostgreSQL server
-    instead (the ``postgresql`` variants above) and checks here how compose.yaml
-    wires the two together.
+    Validated by Debian's ``docker-compose`` 1.29, which prints the file as it
+    would run it: the env file inlined, the variables substituted.
     """
     compose = shutil.which("docker-compose")
     if compose is None:
         if ci_is_set():
             pytest.fail("CI needs docker-compose (see .ci/run)")
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
-    options = ["-d", f"database={database}", "-d", f"postgres_version={postgres_version}"]
-    if database != "postgresql":
-        options = options[:2]
-    project = render_project(tmp_path, framework, *options)
     commands = readme_docker_commands(project)
     subprocess.run(["sh", "-c", commands.write_settings], cwd=project, check=True)
-    # The README's `docker compose --env-file .env.production up --build`, as `config`.
     assert commands.compose[:2] == ["docker", "compose"]
     assert commands.compose[-2:] == ["up", "--build"]
     result = subprocess.run(
@@ -367,7 +357,29 @@ def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_versi
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    config = yaml.safe_load(result.stdout)
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("framework", "options"),
+    COMPOSE_CASES,
+    ids=[
+        "-".join([f.value, *o.values(), *(["auth"] if "auth" in o else [])])
+        for f, o in COMPOSE_CASES
+    ],
+)
+def test_the_compose_file_is_valid(tmp_path, framework, options):
+    """Validated by Debian's ``docker-compose config``, not started.
+
+    The PostgreSQL and Redis images cannot be pulled on this machine (no image
+    hub), so the suite proves the application's image against its own
+    PostgreSQL and Redis servers instead (the tests above) and checks here
+    how compose.yaml wires them together.
+    """
+    render_options = [word for key, value in options.items() for word in ("-d", f"{key}={value}")]
+    project = render_project(tmp_path, framework, *render_options)
+    config = compose_config(project)
+    database = options["database"]
 
     web = config["services"]["web"]
     assert web["build"]["context"] == str(project)
@@ -375,21 +387,37 @@ def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_versi
     secret = FRAMEWORKS[framework].secret_variable
     assert web["environment"][secret] == "change-me"
     assert web["restart"] == "unless-stopped"
+    # The web service is healthy only while /ready answers 200 (see the image tests).
+    assert "/ready" in " ".join(web["healthcheck"]["test"])
+    needed = {}
     if database == "sqlite":
         assert mounts(web) == [("data", "/app/data")]
         assert set(config["volumes"]) == {"data"}
     elif database == "postgresql":
         db = config["services"]["db"]
+        postgres_version = options["postgres_version"]
         assert db["image"] == f"postgres:{postgres_version}"
         assert "pg_isready" in db["healthcheck"]["test"]
-        assert web["depends_on"] == {"db": {"condition": "service_healthy"}}
+        needed["db"] = {"condition": "service_healthy"}
         assert web["environment"]["DATABASE_URL"] == "postgresql://postgres:change-me@db:5432/svc"
         data = "/var/lib/postgresql" if int(postgres_version) >= 18 else "/var/lib/postgresql/data"
         assert mounts(db) == [("db-data", data)]
         assert set(config["volumes"]) == {"db-data"}
     else:
-        assert set(config["services"]) == {"web"}
         assert "volumes" not in config
+    # Redis wherever log-ins are counted: Django always, the others with accounts.
+    if framework == Framework.DJANGO or options.get("auth") == "true":
+        redis = config["services"]["redis"]
+        assert re.fullmatch(r"redis:\d+", redis["image"]), redis["image"]
+        assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+        assert "ports" not in redis
+        needed["redis"] = {"condition": "service_healthy"}
+        assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    else:
+        assert "redis" not in config["services"]
+        assert "REDIS_URL" not in web["environment"]
+    assert web.get("depends_on", {}) == needed
+    assert set(config["services"]) == {"web", *needed}
 
 
 def mounts(service: dict) -> list[tuple[str, str]]:
