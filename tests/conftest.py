@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from helpers import FRAMEWORK_PARAMS, POSTGRES_URL, psql
+from helpers import FRAMEWORK_PARAMS, POSTGRES_URL, psql, redis_database
 from scaffold.frameworks import Framework
 
 # The fixtures of the container tests (Docker daemon, stand-in image, project images).
@@ -55,3 +55,10 @@ def postgres_database():
     yield urlunsplit(parts._replace(path=f"/{name}"))
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     psql(f"DROP DATABASE IF EXISTS test_{name} WITH (FORCE)")
+
+
+@pytest.fixture(name="redis_database")
+def redis_database_fixture():
+    """A Redis database of the suite's server for this test alone; its URL, emptied afterwards."""
+    with redis_database() as url:
+        yield url

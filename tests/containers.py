@@ -379,14 +379,21 @@ def cache_dir() -> Path:
 
 
 class Variant(NamedTuple):
-    """A generated project whose image the suite builds: a framework and its database."""
+    """A generated project whose image the suite builds: a framework, its database, accounts."""
 
     framework: Framework
     database: str
+    auth: bool = False
 
     @property
     def id(self) -> str:
-        return f"{self.framework.value}-{self.database}"
+        return f"{self.framework.value}-{self.database}" + ("-auth" if self.auth else "")
+
+    @property
+    def options(self) -> list[str]:
+        """The ``scaffold new`` options that render it (besides the framework)."""
+        options = ["-d", f"database={self.database}"]
+        return [*options, "-d", "auth=true"] if self.auth else options
 
 
 @dataclass(frozen=True)
@@ -436,12 +443,7 @@ def project_images(
     def build(variant: Variant) -> ProjectImage:
         parent = tmp_path_factory.mktemp(variant.id)
         project = render_project(
-            parent,
-            variant.framework,
-            "-d",
-            f"database={variant.database}",
-            "-d",
-            f"python_version={STAND_IN_PYTHON}",
+            parent, variant.framework, *variant.options, "-d", f"python_version={STAND_IN_PYTHON}"
         )
         tag = unique_name(variant.id)
         built.append(tag)
@@ -556,13 +558,18 @@ def adapt_run(
     return [*adapted, image, *command]
 
 
-def write_env_file(path: Path, changes: Mapping[str, str]) -> None:
-    """Edit ``KEY=value`` lines of an env file as a user would: replace values in place."""
+def write_env_file(path: Path, changes: Mapping[str, str], *, add: bool = False) -> None:
+    """Edit ``KEY=value`` lines of an env file as a user would: replace values in place.
+
+    With ``add``, a setting the file has no line for (such as one the example
+    leaves commented out) gets a line at the end; without, that is a mistake.
+    """
     lines = path.read_text(encoding="utf-8").splitlines()
     missing = dict(changes)
     for index, line in enumerate(lines):
         key = line.split("=", 1)[0]
         if not line.startswith("#") and key in missing:
             lines[index] = f"{key}={missing.pop(key)}"
-    assert not missing, f"{path.name} has no line for {sorted(missing)}"
+    assert add or not missing, f"{path.name} has no line for {sorted(missing)}"
+    lines += [f"{key}={value}" for key, value in missing.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,10 +1,13 @@
-"""Helpers the tests share: run the installed ``scaffold`` command, ports, HTTP polling, git."""
+"""Helpers the tests share: run the installed ``scaffold`` command, ports, HTTP polling, git,
+the suite's PostgreSQL and Redis servers."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import random
+import secrets
 import shutil
 import socket
 import subprocess
@@ -31,6 +34,13 @@ POSTGRES_URL = os.environ.get("SCAFFOLD_TEST_POSTGRES_URL", "")
 needs_postgres = pytest.mark.skipif(
     not POSTGRES_URL and not ci_is_set(), reason="set SCAFFOLD_TEST_POSTGRES_URL to run"
 )
+#: The suite's Redis server, without a database number (``.ci/run`` starts Debian's).
+REDIS_URL = os.environ.get("SCAFFOLD_TEST_REDIS_URL", "").rstrip("/")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL and not ci_is_set(), reason="set SCAFFOLD_TEST_REDIS_URL to run"
+)
+#: The key that marks a Redis database as taken by a test.
+REDIS_CLAIM = "scaffold-suite:claimed"
 
 #: One parameter per framework, grouped so that xdist keeps a framework's tests (and its
 #: installed venv) on one worker.
@@ -180,3 +190,39 @@ def psql(sql: str) -> None:
     psql_path = shutil.which("psql")
     assert psql_path, "psql is needed to create the test databases"
     subprocess.run([psql_path, POSTGRES_URL, "-q", "-c", sql], check=True, capture_output=True)
+
+
+def redis_cli(url: str, *command: str) -> str:
+    """Run one Redis command with Debian's ``redis-cli``; its reply."""
+    redis_cli_path = shutil.which("redis-cli")
+    assert redis_cli_path, "redis-cli is needed to prepare the Redis databases (redis-tools)"
+    result = subprocess.run(
+        [redis_cli_path, "-u", url, *command],
+        capture_output=True, text=True, timeout=10, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+@contextlib.contextmanager
+def redis_database() -> Iterator[str]:
+    """The URL of a Redis database no one else uses, emptied again afterwards.
+
+    A database is taken only when it holds nothing but the test's own claim,
+    so emptying it at the end removes only what the test (and its servers) wrote.
+    """
+    assert REDIS_URL, "CI must provide SCAFFOLD_TEST_REDIS_URL (see .ci/run)"
+    token = secrets.token_hex(8)
+    # Database 0 is left to whoever else uses the server.
+    for number in random.sample(range(1, 16), 15):
+        url = f"{REDIS_URL}/{number}"
+        if redis_cli(url, "SET", REDIS_CLAIM, token, "NX", "EX", "1800") != "OK":
+            continue
+        if redis_cli(url, "DBSIZE") != "1":
+            redis_cli(url, "DEL", REDIS_CLAIM)
+            continue
+        try:
+            yield url
+        finally:
+            redis_cli(url, "FLUSHDB")
+        return
+    pytest.fail(f"every database of {REDIS_URL} holds data; none is free for the test")

@@ -10,14 +10,18 @@ README tells a user to. The images are built once per session, in parallel.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shlex
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -42,7 +46,7 @@ from containers import (
     write_env_file,
 )
 from generated import LOCKED_GUNICORN, lock_with_old_gunicorn, make_lock_stale, render_project
-from helpers import free_port, http_get, needs_postgres
+from helpers import free_port, http_get, needs_postgres, needs_redis, redis_cli
 from scaffold.answers import ci_is_set
 from scaffold.frameworks import FRAMEWORKS, Framework
 
@@ -55,14 +59,22 @@ MIGRATING = "Applying database migrations before starting the server"
 SERVING = "Listening at: http://0.0.0.0:"
 
 
-def variant_param(framework: Framework, database: str) -> pytest.param:
-    marks = [needs_postgres, pytest.mark.postgres] if database == "postgresql" else []
-    variant = Variant(framework, database)
+def variant_param(
+    framework: Framework, database: str, *, auth: bool = False, marks: Sequence = ()
+) -> pytest.param:
+    if database == "postgresql":
+        marks = [*marks, needs_postgres, pytest.mark.postgres]
+    variant = Variant(framework, database, auth)
     return pytest.param(variant, id=variant.id, marks=marks)
 
 
 DEFAULTS = [variant_param(framework, "sqlite") for framework in Framework]
 VARIANTS = [*DEFAULTS, *(variant_param(framework, "postgresql") for framework in Framework)]
+#: Each starter with a log-in: Django's always has one, the others with accounts.
+WITH_LOG_IN = [
+    variant_param(framework, "sqlite", auth=framework != Framework.DJANGO, marks=[needs_redis])
+    for framework in Framework
+]
 
 
 class Container:
@@ -327,39 +339,166 @@ def test_no_env_file_or_build_tool_is_inside_the_image(project_image: ProjectIma
     assert "requirements.txt" not in listing
 
 
+#: The log-in limit the tests set, in attempts per client address.
+LOG_IN_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class LogIn:
+    """Where a starter takes log-in attempts, and the setting that limits them."""
+
+    path: str
+    limit_variable: str
+    limit: str
+    #: The answer to a wrong password while the limit allows the attempt.
+    refused: int
+    #: Whether the log-in is an HTML form with a CSRF token, fetched before posting.
+    form: bool
+
+
+LOG_INS = {
+    # django-axes counts failed log-ins on every login view, the admin's included.
+    Framework.DJANGO: LogIn("/admin/login/", "LOGIN_FAILURE_LIMIT", str(LOG_IN_LIMIT), 200, True),
+    Framework.FLASK: LogIn(
+        "/auth/login", "FLASK_AUTH_RATE_LIMIT", f"{LOG_IN_LIMIT} per minute", 200, True
+    ),
+    Framework.FASTAPI: LogIn(
+        "/api/v1/auth/token", "LOGIN_RATE_LIMIT", f"{LOG_IN_LIMIT}/minute", 401, False
+    ),
+}
+CSRF_INPUT = re.compile(r'<input[^>]*name="(csrf_token|csrfmiddlewaretoken)"[^>]*>')
+
+
+def log_in_attempts(container: Container, count: int) -> list[int]:
+    """The statuses of ``count`` log-ins with wrong passwords, one after another.
+
+    Each on a connection of its own, as separate clients' requests come, so
+    gunicorn's workers share them out between themselves.
+    """
+    framework = container.image.variant.framework
+    log_in = LOG_INS[framework]
+    headers = {**site_headers(framework), "Content-Type": "application/x-www-form-urlencoded"}
+    fields: dict[str, str] = {}
+    if log_in.form:
+        page = urllib.request.Request(container.url(log_in.path), headers=site_headers(framework))
+        with urllib.request.urlopen(page, timeout=10) as response:
+            cookies = [line.split(";", 1)[0] for line in response.headers.get_all("Set-Cookie")]
+            html = response.read().decode()
+        tag = CSRF_INPUT.search(html)
+        assert tag, html[:2000]
+        value = re.search(r'value="([^"]*)"', tag[0])
+        assert value, tag[0]
+        fields[tag[1]] = value[1]
+        # Django checks that a form posted over HTTPS comes from its own site.
+        headers |= {"Cookie": "; ".join(cookies), "Referer": f"https://{SITE_HOST}{log_in.path}"}
+    statuses = []
+    for number in range(count):
+        form = {**fields, "username": "nobody", "password": f"wrong-{number}"}
+        post = urllib.request.Request(
+            container.url(log_in.path), urlencode(form).encode(), headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(post, timeout=10) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    return statuses
+
+
+def probe(container: Container, path: str) -> tuple[int, dict, str]:
+    """GET ``path`` as a load balancer's probe does (by IP); status, JSON body, Cache-Control."""
+    try:
+        with urllib.request.urlopen(container.url(path), timeout=10) as response:
+            status, body, headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, body, headers = error.code, error.read(), error.headers
+    return status, json.loads(body), headers.get("Cache-Control", "")
+
+
+def compose_healthcheck(container: Container) -> int:
+    """Run the web service's health check command of compose.yaml in the container."""
+    compose = yaml.safe_load((container.image.project / "compose.yaml").read_text())
+    kind, *command = compose["services"]["web"]["healthcheck"]["test"]
+    assert kind == "CMD", kind
+    return container.exec(*command).returncode
+
+
+def gunicorn_processes(container: Container) -> int:
+    """How many processes in the container run gunicorn: its master and its workers."""
+    # The name is split so that this command's own line does not count.
+    code = (
+        "import pathlib; name = b'guni' + b'corn'; "
+        "print(sum(name in p.read_bytes() for p in pathlib.Path('/proc').glob('[0-9]*/cmdline')))"
+    )
+    result = container.exec("python", "-c", code)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
+
+
+@pytest.mark.parametrize("variant", WITH_LOG_IN)
+def test_with_redis_the_log_in_limit_holds_across_workers_and_ready_checks_it(
+    container: Container, production_settings: Path, redis_database: str
+):
+    """The image as it starts (gunicorn, two workers), counting in the suite's Redis."""
+    log_in = LOG_INS[container.image.variant.framework]
+    changes = {"REDIS_URL": redis_database, log_in.limit_variable: log_in.limit}
+    write_env_file(production_settings, changes, add=True)
+    container.run()
+    container.wait_until_serving()
+    assert gunicorn_processes(container) == 3  # the master and WEB_CONCURRENCY=2 workers
+
+    status, answer, cache_control = probe(container, "/ready")
+    assert status == 200, answer
+    assert answer == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+    assert "no-store" in cache_control
+    assert compose_healthcheck(container) == 0
+
+    statuses = log_in_attempts(container, 30)
+    through = [status for status in statuses if status != 429]
+    assert set(through) <= {log_in.refused}, statuses
+    assert 1 <= len(through) <= LOG_IN_LIMIT, statuses
+    # The counts are in Redis (beside the test's claim on the database).
+    assert int(redis_cli(redis_database, "DBSIZE")) > 1
+
+    # Redis unreachable (nothing listens on the port): alive, but not ready.
+    closed = free_port()
+    write_env_file(production_settings, {"REDIS_URL": f"redis://127.0.0.1:{closed}/0"})
+    container.run()
+    container.wait_until_serving()
+    status, answer, cache_control = probe(container, "/ready")
+    assert status == 503, answer
+    assert answer["status"] == "unavailable" and answer["checks"]["database"] == "ok"
+    assert answer["checks"]["redis"].startswith("unavailable"), answer
+    # A short reason, naming no address.
+    reason = json.dumps(answer)
+    assert "127.0.0.1" not in reason and str(closed) not in reason and "redis://" not in reason
+    assert "no-store" in cache_control
+    assert probe(container, "/health")[0] == 200
+    assert compose_healthcheck(container) != 0
+
+
 COMPOSE_CASES = [
-    *((framework, "sqlite", "17") for framework in Framework),
-    *((framework, "postgresql", "17") for framework in Framework),
-    (Framework.FLASK, "none", "17"),
-    (Framework.FASTAPI, "postgresql", "18"),
+    *((framework, {"database": "sqlite"}) for framework in Framework),
+    *((framework, {"database": "postgresql", "postgres_version": "17"}) for framework in Framework),
+    (Framework.FLASK, {"database": "none"}),
+    (Framework.FASTAPI, {"database": "postgresql", "postgres_version": "18", "auth": "true"}),
+    (Framework.FLASK, {"database": "sqlite", "auth": "true"}),
 ]
 
 
-@pytest.mark.parametrize(
-    ("framework", "database", "postgres_version"),
-    COMPOSE_CASES,
-    ids=[f"{f.value}-{d}-{v}" for f, d, v in COMPOSE_CASES],
-)
-def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_version):
-    """Validated by Debian's ``docker-compose config``, not started.
+def compose_config(project: Path) -> dict:
+    """The README's ``docker compose --env-file .env.production up --build``, as ``config``.
 
-    The PostgreSQL image cannot be pulled on this machine (no image hub), so
-    the suite proves the application's image against its own PostgreSQL server
-    instead (the ``postgresql`` variants above) and checks here how compose.yaml
-    wires the two together.
+    Validated by Debian's ``docker-compose`` 1.29, which prints the file as it
+    would run it: the env file inlined, the variables substituted.
     """
     compose = shutil.which("docker-compose")
     if compose is None:
         if ci_is_set():
             pytest.fail("CI needs docker-compose (see .ci/run)")
         pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
-    options = ["-d", f"database={database}", "-d", f"postgres_version={postgres_version}"]
-    if database != "postgresql":
-        options = options[:2]
-    project = render_project(tmp_path, framework, *options)
     commands = readme_docker_commands(project)
     subprocess.run(["sh", "-c", commands.write_settings], cwd=project, check=True)
-    # The README's `docker compose --env-file .env.production up --build`, as `config`.
     assert commands.compose[:2] == ["docker", "compose"]
     assert commands.compose[-2:] == ["up", "--build"]
     result = subprocess.run(
@@ -367,7 +506,29 @@ def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_versi
         cwd=project, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    config = yaml.safe_load(result.stdout)
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("framework", "options"),
+    COMPOSE_CASES,
+    ids=[
+        "-".join([f.value, *o.values(), *(["auth"] if "auth" in o else [])])
+        for f, o in COMPOSE_CASES
+    ],
+)
+def test_the_compose_file_is_valid(tmp_path, framework, options):
+    """Validated by Debian's ``docker-compose config``, not started.
+
+    The PostgreSQL and Redis images cannot be pulled on this machine (no image
+    hub), so the suite proves the application's image against its own
+    PostgreSQL and Redis servers instead (the tests above) and checks here
+    how compose.yaml wires them together.
+    """
+    render_options = [word for key, value in options.items() for word in ("-d", f"{key}={value}")]
+    project = render_project(tmp_path, framework, *render_options)
+    config = compose_config(project)
+    database = options["database"]
 
     web = config["services"]["web"]
     assert web["build"]["context"] == str(project)
@@ -375,21 +536,37 @@ def test_the_compose_file_is_valid(tmp_path, framework, database, postgres_versi
     secret = FRAMEWORKS[framework].secret_variable
     assert web["environment"][secret] == "change-me"
     assert web["restart"] == "unless-stopped"
+    # The web service is healthy only while /ready answers 200 (see the image tests).
+    assert "/ready" in " ".join(web["healthcheck"]["test"])
+    needed = {}
     if database == "sqlite":
         assert mounts(web) == [("data", "/app/data")]
         assert set(config["volumes"]) == {"data"}
     elif database == "postgresql":
         db = config["services"]["db"]
+        postgres_version = options["postgres_version"]
         assert db["image"] == f"postgres:{postgres_version}"
         assert "pg_isready" in db["healthcheck"]["test"]
-        assert web["depends_on"] == {"db": {"condition": "service_healthy"}}
+        needed["db"] = {"condition": "service_healthy"}
         assert web["environment"]["DATABASE_URL"] == "postgresql://postgres:change-me@db:5432/svc"
         data = "/var/lib/postgresql" if int(postgres_version) >= 18 else "/var/lib/postgresql/data"
         assert mounts(db) == [("db-data", data)]
         assert set(config["volumes"]) == {"db-data"}
     else:
-        assert set(config["services"]) == {"web"}
         assert "volumes" not in config
+    # Redis wherever log-ins are counted: Django always, the others with accounts.
+    if framework == Framework.DJANGO or options.get("auth") == "true":
+        redis = config["services"]["redis"]
+        assert re.fullmatch(r"redis:\d+", redis["image"]), redis["image"]
+        assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+        assert "ports" not in redis
+        needed["redis"] = {"condition": "service_healthy"}
+        assert web["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    else:
+        assert "redis" not in config["services"]
+        assert "REDIS_URL" not in web["environment"]
+    assert web.get("depends_on", {}) == needed
+    assert set(config["services"]) == {"web", *needed}
 
 
 def mounts(service: dict) -> list[tuple[str, str]]:
