@@ -77,8 +77,8 @@ class TemplateOption:
 
 
 @functools.cache
-def load_options() -> tuple[TemplateOption, ...]:
-    """Read the questions of copier.yml in their order, skipping its settings (``_`` keys)."""
+def template_config() -> dict[str, Any]:
+    """copier.yml as a mapping, read once per process (copier's render reuses it)."""
     import yaml
 
     path = templates_root() / CONFIG_FILE
@@ -88,6 +88,13 @@ def load_options() -> tuple[TemplateOption, ...]:
         config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe)
     except (OSError, yaml.YAMLError) as error:
         raise TemplateError(f"cannot read {path}: {error}") from error
+    return dict(config)
+
+
+@functools.cache
+def load_options() -> tuple[TemplateOption, ...]:
+    """Read the questions of copier.yml in their order, skipping its settings (``_`` keys)."""
+    config = template_config()
     return tuple(
         TemplateOption(
             key=key,

@@ -236,7 +236,7 @@ def render(request: ProjectRequest, destination: Path) -> None:
     the portable source and version (``scaffold.versions.source``); rendering
     from the folder is what keeps ``scaffold new`` as fast as ``copier copy``.
     """
-    from copier import run_copy
+    from scaffold.copier_worker import run_copy
 
     try:
         run_copy(

@@ -15,6 +15,16 @@ from scaffold.frameworks import Framework
 pytest_plugins = ["containers"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory):
+    """The compiled-template cache of every render, in a temporary directory, never the user's."""
+    from scaffold.template_cache import ENV_VARIABLE
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_VARIABLE, str(tmp_path_factory.mktemp("template-cache")))
+        yield
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """An empty directory to run scaffold in."""

@@ -1,10 +1,13 @@
-"""Every combination of project options of every framework renders a valid, lint-clean project.
+"""The combinations of project options of every framework render valid, lint-clean projects.
 
 Each rendered project must compile, its TOML and YAML must parse, nothing of
 the template language may be left over, and ruff (the version range the
-generated projects pin) must find nothing. The end-to-end tests at the end
-install what the combinations of each framework need, once, for mypy and
-for the names a package may not take.
+generated projects pin) must find nothing. By default, for each framework and
+database, a set of combinations in which every pair of option values occurs
+(all-pairs, from allpairspy); the full product, about eight times as many
+renders, is marked ``full_matrix`` and left to CI (``pytest -m full_matrix``).
+The end-to-end tests at the end install what the combinations of each
+framework need, once, for mypy and for the names a package may not take.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from allpairspy import AllPairs
 from packaging.requirements import Requirement
 
 from helpers import FRAMEWORK_PARAMS
@@ -58,26 +62,45 @@ def auth_values(framework: Framework, database: object) -> list[object]:
     return option_values("auth") if framework != "django" and database != "none" else [False]
 
 
-def render_all(framework: Framework, database: object, root: Path) -> list[Path]:
-    """Render every combination of the other options for one framework and database."""
+#: Options varied against each other, for one framework and database.
+VARIED = ("docker", "ci", "license", "python_version", "auth")
+Space = dict[str, list[object]]
+Combination = dict[str, object]
+
+
+def option_space(framework: Framework, database: object) -> Space:
+    """The values each varied option can take in a project of this framework and database."""
+    space = {key: option_values(key) for key in VARIED}
+    space["auth"] = auth_values(framework, database)
+    return space
+
+
+def every_combination(space: Space) -> list[Combination]:
+    """The full product of the option values."""
+    return [dict(zip(space, values, strict=True)) for values in itertools.product(*space.values())]
+
+
+def all_pairs(space: Space) -> list[Combination]:
+    """Combinations in which each value of each option meets each value of every other."""
+    return [dict(zip(space, values, strict=True)) for values in AllPairs(list(space.values()))]
+
+
+def value_pairs(combinations: list[Combination]) -> set[tuple[str, object, str, object]]:
+    """Every pair of (option, value) that occurs together in one of ``combinations``."""
+    return {
+        (first, combination[first], second, combination[second])
+        for combination in combinations
+        for first, second in itertools.combinations(combination, 2)
+    }
+
+
+def render_all(
+    framework: Framework, database: object, combinations: list[Combination], root: Path
+) -> list[Path]:
+    """Render each combination of the varied options for one framework and database."""
     projects = []
-    combinations = itertools.product(
-        option_values("docker"),
-        option_values("ci"),
-        option_values("license"),
-        option_values("python_version"),
-        auth_values(framework, database),
-    )
-    for index, (docker, ci, license_, python, auth) in enumerate(combinations):
-        options = {
-            **FIXED_ANSWERS,
-            "python_version": python,
-            "database": database,
-            "docker": docker,
-            "ci": ci,
-            "license": license_,
-            "auth": auth,
-        }
+    for index, combination in enumerate(combinations):
+        options = {**FIXED_ANSWERS, "database": database, **combination}
         destination = root / f"p{index}"
         render(ProjectRequest(name="svc", framework=framework, options=options), destination)
         projects.append(destination)
@@ -91,12 +114,11 @@ def rendered_from_jinja(project: Path, framework: Framework) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and path.name in rendered_names]
 
 
-@pytest.mark.parametrize(("framework", "database"), CASES, ids=[f"{f.value}-{d}" for f, d in CASES])
-def test_every_option_combination_is_valid(tmp_path, framework, database):
-    projects = render_all(framework, database, tmp_path)
+def check_projects(projects: list[Path], framework: Framework, scratch: Path) -> None:
+    """Each project compiles, parses and lints clean, with no template syntax left over."""
     for project in projects:
         for path in project.rglob("*.py"):
-            py_compile.compile(str(path), doraise=True, cfile=str(tmp_path / "compiled.pyc"))
+            py_compile.compile(str(path), doraise=True, cfile=str(scratch / "compiled.pyc"))
         for path in project.rglob("*.toml"):
             tomllib.loads(path.read_text(encoding="utf-8"))
         for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
@@ -112,6 +134,25 @@ def test_every_option_combination_is_valid(tmp_path, framework, database):
             check=False,
         )
         assert result.returncode == 0, f"ruff {' '.join(command)}:\n{result.stdout}{result.stderr}"
+
+
+CASE_IDS = [f"{framework.value}-{database}" for framework, database in CASES]
+
+
+@pytest.mark.parametrize(("framework", "database"), CASES, ids=CASE_IDS)
+def test_every_pair_of_option_values_is_valid(tmp_path, framework, database):
+    combinations = all_pairs(option_space(framework, database))
+    full = every_combination(option_space(framework, database))
+    assert value_pairs(combinations) == value_pairs(full)  # every pair, and nothing impossible
+    assert len(combinations) <= len(full) / 4  # what keeps the default run fast
+    check_projects(render_all(framework, database, combinations, tmp_path), framework, tmp_path)
+
+
+@pytest.mark.full_matrix
+@pytest.mark.parametrize(("framework", "database"), CASES, ids=CASE_IDS)
+def test_every_option_combination_is_valid(tmp_path, framework, database):
+    combinations = every_combination(option_space(framework, database))
+    check_projects(render_all(framework, database, combinations, tmp_path), framework, tmp_path)
 
 
 @pytest.mark.parametrize("framework", list(Framework), ids=lambda f: f.value)

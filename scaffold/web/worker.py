@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from scaffold.errors import ScaffoldError
 from scaffold.frameworks import Framework
 from scaffold.project import ProjectRequest, list_files, render
+from scaffold.template_cache import COMPILE_SETTINGS
 from scaffold.web.archive import write_archive
 
 if TYPE_CHECKING:
@@ -35,13 +36,6 @@ if TYPE_CHECKING:
 ARCHIVE_STEM = "starter"
 #: Compiled templates a worker keeps: many times what the bundled template holds.
 COMPILED_KEPT = 4096
-#: Settings of a Jinja environment that shape the code it compiles (lexer, code generator).
-COMPILE_SETTINGS = (
-    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
-    "comment_start_string", "comment_end_string", "line_statement_prefix",
-    "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
-    "keep_trailing_newline", "optimized", "is_async",
-)  # fmt: skip
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""copier's Worker as scaffold renders with it: compiled templates kept, no needless work.
+
+:func:`run_copy` takes the arguments of :func:`copier.run_copy` that scaffold
+uses and renders through a :class:`copier.Worker` that
+
+- compiles each template once per release (:mod:`scaffold.template_cache`);
+- reuses the copier.yml scaffold has already read instead of parsing it again;
+- skips copier's per-file ``git config`` call: it copies an executable bit
+  into the git index of the destination, and scaffold renders into a new
+  staging directory whose files no index tracks, so the call (one git process
+  per file) could never change anything.
+
+These hooks use copier's internals (``Worker``, ``Template._raw_config``), as
+of the copier range scaffold requires; ``tests/test_template_cache.py`` fails
+when one of them stops working.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from copier._jinja_ext import SandboxedEnvironment
+from copier._main import Worker
+from copier._template import Template
+
+from scaffold import options, template_cache
+
+
+class _Worker(Worker):
+    """copier's Worker for fresh renders of the bundled template."""
+
+    @cached_property
+    def template(self) -> Template:
+        """The template, given the configuration scaffold has read (one parse of copier.yml)."""
+        template = super().template
+        if template.local_abspath == options.templates_root().resolve():
+            # Template._raw_config is a cached property: seeding it is what reading would do.
+            template.__dict__["_raw_config"] = copy.deepcopy(options.template_config())
+        return template
+
+    @cached_property
+    def jinja_env(self) -> SandboxedEnvironment:
+        """The environment copier builds, reading and keeping compiled templates in the cache."""
+        environment = super().jinja_env
+        self.__dict__["_compiled"] = template_cache.attach(environment)
+        return environment
+
+    def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+        """Nothing to sync: no git index tracks the files of a new staging directory."""
+
+    def run_copy(self) -> None:
+        """Render, then write what was compiled for the next render."""
+        super().run_copy()
+        if (compiled := self.__dict__.get("_compiled")) is not None:
+            compiled.save()
+
+
+def run_copy(
+    src_path: str,
+    dst_path: Path,
+    data: dict[str, Any],
+    *,
+    defaults: bool,
+    overwrite: bool,
+    quiet: bool,
+    unsafe: bool,
+    cleanup_on_error: bool,
+) -> None:
+    """Render ``src_path`` into ``dst_path`` like :func:`copier.run_copy`, with the hooks above."""
+    with _Worker(
+        src_path=src_path,
+        dst_path=dst_path,
+        data=data,
+        defaults=defaults,
+        overwrite=overwrite,
+        quiet=quiet,
+        unsafe=unsafe,
+        cleanup_on_error=cleanup_on_error,
+    ) as worker:
+        worker.run_copy()
