@@ -30,11 +30,12 @@ TEXT_LINE = re.compile(
 JSON_KEYS = {"time", "level", "logger", "request_id", "message"}
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 #: Behind the TLS-terminating proxy the READMEs prescribe: what each starter is told to
-#: believe of it (gunicorn itself believes X-Forwarded-Proto from 127.0.0.1).
+#: believe of it (gunicorn itself believes X-Forwarded-Proto from 127.0.0.1, but the
+#: FastAPI starter trusts no proxy unless told).
 BEHIND_A_PROXY = {
     Framework.DJANGO: {"DJANGO_SECURE_PROXY_SSL_HEADER": "true"},
     Framework.FLASK: {"FLASK_PROXY_HOPS": "1"},
-    Framework.FASTAPI: {},
+    Framework.FASTAPI: {"FORWARDED_ALLOW_IPS": "127.0.0.1"},
 }
 #: The README's build step of a production install, before the server starts.
 BUILD_STEPS = {Framework.DJANGO: ["python manage.py collectstatic --noinput"]}
