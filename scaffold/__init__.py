@@ -31,7 +31,7 @@ __all__ = [
 def __getattr__(name: str) -> object:
     """Import the project renderer on first use: it pulls in copier."""
     if name == "create_project":
-        from scaffold.project import create_project
+        from scaffold.placement import create_project
 
         return create_project
     raise AttributeError(f"module 'scaffold' has no attribute {name!r}")

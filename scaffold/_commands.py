@@ -7,14 +7,11 @@ calls one of these; the work itself is done by the library modules.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from scaffold import answers
@@ -27,13 +24,11 @@ from scaffold.errors import (
     UsageError,
 )
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.questions import Question, Value, format_value
-from scaffold.recommender import Recommendation, recommend
+from scaffold.questions import Value, format_value
+from scaffold.recommender import recommend
 from scaffold.report import (
-    format_answers,
     format_comparison,
     format_next_steps,
-    format_override,
     format_recommendation,
     format_summary,
     terminal_width,
@@ -41,11 +36,11 @@ from scaffold.report import (
 
 if TYPE_CHECKING:
     from scaffold.install import Installer
+    from scaffold.options import Asker
+    from scaffold.placement import ProjectResult
+    from scaffold.plan import ProjectPlan
     from scaffold.progress import Steps
-    from scaffold.project import ProjectRequest, ProjectResult
     from scaffold.versions.update import Project
-
-Asker = Callable[[Question], Value]
 
 
 def _note(message: str) -> None:
@@ -69,7 +64,18 @@ def _criteria_answers(given: Mapping[str, str], interactive: bool) -> Answers:
     """The criteria: given ones kept, the rest asked (with progress and a way back) or defaulted."""
     if not interactive:
         return Answers(given)
-    return Answers(_prompts().ask_criteria(CRITERIA, given))
+    from scaffold import prompts
+
+    return Answers(prompts.ask_criteria(CRITERIA, given))
+
+
+def _asker(args: argparse.Namespace) -> Asker | None:
+    """The terminal prompt when questions are asked, else None: they take their defaults."""
+    if not _interactive(args):
+        return None
+    from scaffold import prompts
+
+    return prompts.ask
 
 
 def recommend_command(args: argparse.Namespace) -> int:
@@ -124,97 +130,57 @@ def serve_command(args: argparse.Namespace) -> int:
 def new_command(args: argparse.Namespace) -> int:
     """Recommend a framework (or take --framework), render the project, optionally install it."""
     from scaffold import options
-    from scaffold.project import check_destination
+    from scaffold.placement import check_destination
+    from scaffold.plan import FRAMEWORK_KEY, build_plan, check_answers
 
     # Everything already known is checked before the first question.
     name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
     given = answers.gather(args.data_file, args.data)
+    data: dict[str, object] = dict(given.data)
     # --framework, else the framework a project's own answers file records.
-    direct = Framework(args.framework) if args.framework else given.framework
+    if direct := args.framework or given.framework:
+        data[FRAMEWORK_KEY] = direct
     try:
-        criteria_given, option_given = answers.check_project(
-            name, given.data, direct.value if direct else None
-        )
+        check_answers(name, data)
     except UsageError as error:
         if args.name != "." or isinstance(error, InvalidAnswersError):
             raise
         raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
-    check_destination(output_dir / name, force=args.force, parents=args.parents, framework=direct)
+    framework = Framework(direct) if direct else None
+    check_destination(
+        output_dir / name, force=args.force, parents=args.parents, framework=framework
+    )
     if args.install or args.check:
         from scaffold.install import choose_installer
 
         choose_installer(installer)  # refuse --installer uv without uv, before any work
+    if _interactive(args):
+        from scaffold.wizard import plan_project
 
-    choose = _ask_everything if _interactive(args) else _take_defaults
-    framework, resolved, recommendation = choose(args, name, direct, criteria_given, option_given)
-    request = _request(args, name, framework, resolved, output_dir, recommendation)
+        plan = plan_project(name, data)
+    else:
+        plan = build_plan(name, data)
+        _say_defaults_used(args, plan.unanswered)
+        _show_choice(plan)
     if args.pretend:
-        return _pretend(request)
-    return _create(args, request, installer)
+        return _pretend(args, plan, output_dir)
+    return _create(args, plan, output_dir, installer)
 
 
-def _take_defaults(
-    args: argparse.Namespace,
-    name: str,
-    direct: Framework | None,
-    criteria_given: Mapping[str, str],
-    option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value], Recommendation | None]:
-    """No prompts: the framework and options from the answers given and the defaults.
+def _show_choice(plan: ProjectPlan) -> None:
+    """Without prompts: the recommendation followed, or what overriding it costs."""
+    from scaffold.decision import How
+    from scaffold.wizard import warn_override
 
-    Every option is checked before anything is printed, so bad input gets one line.
-    With the framework given directly, criteria given alongside still say what they
-    would have recommended (and what the choice gives up).
-    """
-    from scaffold import options
-
-    recommendation: Recommendation | None
-    if direct is None:
-        recommendation = recommend(Answers(criteria_given))
-        framework = recommendation.framework
+    if plan.recommendation is None:
+        return
+    if plan.how is How.RECOMMENDED and "framework" not in plan.given:
+        print(format_summary(plan.recommendation, terminal_width()))
     else:
-        recommendation = recommend(Answers(criteria_given)) if criteria_given else None
-        framework = direct
-    resolved = options.resolve(framework.value, name, option_given)
-    unanswered = [] if direct else [q.key for q in CRITERIA if q.key not in criteria_given]
-    _say_defaults_used(args, unanswered + [key for key in resolved if key not in option_given])
-    if direct is None and recommendation is not None:
-        print(format_summary(recommendation, terminal_width()))
-    elif recommendation is not None:
-        _warn_override(recommendation, framework, among=criteria_given)
-    return framework, resolved, recommendation
-
-
-def _ask_everything(
-    args: argparse.Namespace,
-    name: str,
-    direct: Framework | None,
-    criteria_given: Mapping[str, str],
-    option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value], Recommendation | None]:
-    """At a terminal: the questionnaire, the framework, the options, then the summary."""
-    from scaffold import options
-
-    prompts = _prompts()
-    criteria: Answers | None = None
-    if direct is not None:
-        framework = direct
-        _warn_about_flag(framework, criteria_given)
-    else:
-        criteria = Answers(prompts.ask_criteria(CRITERIA, criteria_given))
-        recommendation = recommend(criteria)
-        print()
-        print(format_recommendation(recommendation, terminal_width()))
-        print()
-        framework = _pick(recommendation, option_given)
-    ask = prompts.ask if prompts.confirm("Customize project options?", default=False) else None
-    resolved = options.resolve(framework.value, name, option_given, ask=ask)
-    framework, resolved, criteria = _review(name, criteria, framework, resolved, option_given)
-    if criteria is None:
-        criteria = Answers(criteria_given) if criteria_given else None
-    return framework, resolved, recommend(criteria) if criteria is not None else None
+        criteria = {key: str(value) for key, value in plan.given.items() if key in CRITERIA_BY_KEY}
+        warn_override(plan.recommendation, plan.framework, among=criteria)
 
 
 def _installer(args: argparse.Namespace) -> Installer:
@@ -249,166 +215,52 @@ def _name_and_parent(name: str, output_dir: Path) -> tuple[str, Path]:
     return directory.name, directory.parent
 
 
-def _prompts() -> ModuleType:
-    """The prompt module, imported only when a terminal is there (it loads questionary)."""
-    from scaffold import prompts
+def _pretend(args: argparse.Namespace, plan: ProjectPlan, output_dir: Path) -> int:
+    from scaffold.placement import preview
 
-    return prompts
-
-
-def _pick(recommendation: Recommendation, option_given: Mapping[str, Value]) -> Framework:
-    """Ask for the framework; choosing another than the recommendation says what it costs."""
-    from scaffold import options
-
-    unavailable = {
-        framework: problem
-        for framework in Framework
-        if (problem := options.conflict(framework.value, option_given))
-    }
-    chosen: Framework = _prompts().choose_framework(recommendation, unavailable)
-    _warn_override(recommendation, chosen)
-    return chosen
-
-
-def _warn_override(
-    recommendation: Recommendation, chosen: Framework, among: Collection[str] | None = None
-) -> None:
-    """Print, once, what the user's answers say choosing ``chosen`` gives up."""
-    if warning := format_override(recommendation, chosen, terminal_width(), among=among):
-        print(warning, file=sys.stderr)
-
-
-def _warn_about_flag(framework: Framework, criteria_given: Mapping[str, str]) -> None:
-    """--framework skips the recommendation, but the criteria given still say what it costs."""
-    if criteria_given:
-        _warn_override(recommend(Answers(criteria_given)), framework, among=criteria_given)
-
-
-def _review(
-    name: str,
-    criteria: Answers | None,
-    framework: Framework,
-    resolved: dict[str, Value],
-    option_given: Mapping[str, Value],
-) -> tuple[Framework, dict[str, Value], Answers | None]:
-    """Show every answer and let the user change any one of them, before anything is written.
-
-    A changed criterion updates the recommendation (and asks for the framework again
-    when the recommendation moves); a changed framework or option re-checks the
-    options, keeping every earlier answer that is still valid.
-    """
-    from scaffold import options
-
-    prompts = _prompts()
-    while True:
-        print()
-        print(format_answers(criteria, framework, resolved, terminal_width()))
-        key = prompts.choose_answer_to_change(_changeable(criteria, framework, resolved))
-        if key is None:
-            return framework, resolved, criteria
-        if criteria is not None and key in CRITERIA_BY_KEY:
-            question = dataclasses.replace(CRITERIA_BY_KEY[key], default=criteria[key])
-            criteria = criteria.replace(**{key: str(prompts.ask(question))})
-            recommendation = recommend(criteria)
-            print()
-            print(format_summary(recommendation, terminal_width()))
-            if recommendation.framework != framework:
-                framework = _pick(recommendation, option_given)
-        elif criteria is not None and key == "framework":
-            framework = _pick(recommend(criteria), option_given)
-        if key:
-            replay = _replay(resolved, key, prompts.ask)
-            resolved = options.resolve(framework.value, name, {}, ask=replay)
-
-
-def _changeable(
-    criteria: Answers | None, framework: Framework, resolved: Mapping[str, Value]
-) -> list[tuple[str, str]]:
-    """The answers the summary offers to change, as (key, text); --framework fixes the framework."""
-    items = []
-    if criteria is not None:
-        items += [(q.key, f"{q.key}: {q.label_of(criteria[q.key])}") for q in CRITERIA]
-        items.append(("framework", f"framework: {FRAMEWORKS[framework].label}"))
-    items += [(key, f"{key}: {format_value(value)}") for key, value in resolved.items()]
-    return items
-
-
-def _replay(previous: Mapping[str, Value], changed: str, ask: Asker) -> Asker:
-    """An asker that repeats earlier answers and asks only ``changed`` and questions new here.
-
-    An earlier answer no longer valid (another framework rules it out) is asked again.
-    """
-
-    def replay(question: Question) -> Value:
-        if question.key in previous:
-            with contextlib.suppress(ValueError):
-                value = question.parse(previous[question.key])
-                if question.key != changed:
-                    return value
-                question = dataclasses.replace(question, default=value)
-        return ask(question)
-
-    return replay
-
-
-def _request(
-    args: argparse.Namespace,
-    name: str,
-    framework: Framework,
-    resolved: Mapping[str, Value],
-    output_dir: Path,
-    recommendation: Recommendation | None,
-) -> ProjectRequest:
-    from scaffold.project import ProjectRequest
-
-    return ProjectRequest(
-        name=name,
-        framework=framework,
-        options=dict(resolved),
-        output_dir=output_dir,
-        force=args.force,
-        git=not args.no_git,
-        keep_on_failure=args.keep_on_failure,
-        parents=args.parents,
-        recommendation=recommendation,
-    )
-
-
-def _pretend(request: ProjectRequest) -> int:
-    from scaffold.project import preview
-
-    plan = preview(request)
-    counts = Counter(entry.status.value for entry in plan.entries)
+    moves = preview(plan, output_dir, force=args.force, parents=args.parents)
+    target = output_dir / plan.name
+    counts = Counter(entry.status.value for entry in moves.entries)
     summary = ", ".join(f"{count} {status}" for status, count in counts.items())
-    print(f"Would write {len(plan.entries)} files into {request.target} ({summary}):")
-    for entry in plan.entries:
+    print(f"Would write {len(moves.entries)} files into {target} ({summary}):")
+    for entry in moves.entries:
         reason = f" ({entry.reason})" if entry.reason else ""
         print(f"  {entry.status.value:<9} {entry.path}{reason}")
-    plan.check(request.target)
+    moves.check(target)
     print("Nothing was written (--pretend).")
     return 0
 
 
-def _create(args: argparse.Namespace, request: ProjectRequest, installer: Installer) -> int:
+def _create(
+    args: argparse.Namespace, plan: ProjectPlan, output_dir: Path, installer: Installer
+) -> int:
     from scaffold import install
+    from scaffold.placement import create_project
     from scaffold.progress import Steps
-    from scaffold.project import create_project
 
     steps = Steps()
-    result = create_project(request, steps)
+    result = create_project(
+        plan,
+        output_dir,
+        force=args.force,
+        git=not args.no_git,
+        keep_on_failure=args.keep_on_failure,
+        parents=args.parents,
+        steps=steps,
+    )
     print(
         f"Created {_display_path(result.path)} ({len(result.files)} files, "
-        f"{FRAMEWORKS[request.framework].label})."
+        f"{FRAMEWORKS[plan.framework].label})."
     )
     for note in result.notes:
         print(f"  {note}")
-    package, database = str(request.options["package_name"]), str(request.options["database"])
-    setup = FRAMEWORKS[request.framework].setup(package, database)
+    package, database = str(plan.options["package_name"]), str(plan.options["database"])
+    setup = FRAMEWORKS[plan.framework].setup(package, database)
     installed = args.install or args.check
     if installed:
         try:
             locked = install.install(result.path, installer, steps)
-            _note_lock(result, request, locked=locked)
+            _note_lock(result, plan, locked=locked)
             _set_up_and_check(result.path, setup, check=args.check, steps=steps)
         except InstallError as error:
             raise InstallError(
@@ -421,10 +273,10 @@ def _create(args: argparse.Namespace, request: ProjectRequest, installer: Instal
     print(
         format_next_steps(
             _display_path(result.path),
-            request.framework,
+            plan.framework,
             package,
             database,
-            postgres_version=_text_or_none(request.options.get("postgres_version")),
+            postgres_version=_text_or_none(plan.options.get("postgres_version")),
             installed=installed,
             tested=args.check,
         )
@@ -432,17 +284,17 @@ def _create(args: argparse.Namespace, request: ProjectRequest, installer: Instal
     return 0
 
 
-def _note_lock(result: ProjectResult, request: ProjectRequest, *, locked: bool) -> None:
+def _note_lock(result: ProjectResult, plan: ProjectPlan, *, locked: bool) -> None:
     """Commit a new uv.lock in scaffold's own repository, and say what there is to lock."""
     from scaffold.install import LOCK_FILE
-    from scaffold.project import commit_file
+    from scaffold.placement import commit_file
 
     if not locked:
         print(
             f"  No {LOCK_FILE}: pip installs from the version ranges; "
             f"'uv lock' writes one (see the README)."
         )
-    elif commit_file(result, request, LOCK_FILE, "Lock the dependencies with uv"):
+    elif commit_file(result, plan, LOCK_FILE, "Lock the dependencies with uv"):
         print(f"  Wrote {LOCK_FILE} with the exact versions installed, and committed it.")
     else:
         print(f"  Wrote {LOCK_FILE} with the exact versions installed; commit it.")
@@ -489,7 +341,7 @@ def update_command(args: argparse.Namespace) -> int:
             Path(args.directory),
             history,
             data=data,
-            ask=_prompts().ask if _interactive(args) else None,
+            ask=_asker(args),
             conflict=args.conflict,
             from_version=args.from_version,
         )

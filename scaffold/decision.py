@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from scaffold.criteria import CRITERIA
 from scaffold.frameworks import FRAMEWORKS, Framework
@@ -23,18 +25,34 @@ RECORD_FILE = PurePosixPath("docs/decisions/0001-framework.md")
 CRITERIA_FILE = PurePosixPath(".scaffold-answers.yml")
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The framework a project uses and the recommendation it was chosen against, if any."""
+class How(StrEnum):
+    """How a project's framework was chosen."""
 
-    framework: Framework
-    #: None when the framework was given directly and no criteria were answered.
-    recommendation: Recommendation | None = None
+    #: The recommendation of the criteria answers, accepted.
+    RECOMMENDED = "recommended"
+    #: Another framework than the one the criteria answers recommend.
+    OVERRIDDEN = "overridden"
+    #: Given directly (``--framework``, a data file, ``framework=``), no criteria answered.
+    DIRECT = "direct"
+
+
+def how_chosen(framework: Framework, recommendation: Recommendation | None) -> How:
+    """How ``framework`` relates to the recommendation it was chosen against, if any."""
+    if recommendation is None:
+        return How.DIRECT
+    return How.RECOMMENDED if recommendation.framework == framework else How.OVERRIDDEN
+
+
+class Decision(Protocol):
+    """What the record is written from: a :class:`~scaffold.plan.ProjectPlan` is one."""
 
     @property
-    def overridden(self) -> bool:
-        """True when the chosen framework is not the recommended one."""
-        return self.recommendation is not None and self.recommendation.framework != self.framework
+    def framework(self) -> Framework:
+        """The framework the project uses."""
+
+    @property
+    def recommendation(self) -> Recommendation | None:
+        """The recommendation it was chosen against; None when given directly."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +73,10 @@ def _label(framework: Framework) -> str:
 
 def _title(decision: Decision, context: RecordContext) -> list[str]:
     label = _label(decision.framework)
+    chosen = how_chosen(decision.framework, decision.recommendation)
     if decision.recommendation is None:
         how = f"{label} was chosen directly; no criteria were answered"
-    elif decision.overridden:
+    elif chosen is How.OVERRIDDEN:
         recommended = _label(decision.recommendation.framework)
         how = f"{label} was chosen over the recommended {recommended}"
     else:
@@ -69,7 +88,7 @@ def _title(decision: Decision, context: RecordContext) -> list[str]:
         f"- Date: {context.date}",
         f"- Project: {context.project}, created with scaffold {context.scaffold_version}",
         f"- How: {how}",
-        f"- Overridden: {'yes' if decision.overridden else 'no'}",
+        f"- Overridden: {'yes' if chosen is How.OVERRIDDEN else 'no'}",
     ]
 
 
@@ -117,7 +136,7 @@ def _outcome(decision: Decision, context: RecordContext) -> list[str]:
         return ["## Decision", "", f"Use {label}."]
     recommendation = decision.recommendation
     reasons = [f"- {reason}" for reason in recommendation.reasons]
-    if not decision.overridden:
+    if how_chosen(decision.framework, recommendation) is How.RECOMMENDED:
         return ["## Decision", "", f"Use {label}, as recommended, because:", "", *reasons]
     chosen = next(a for a in recommendation.alternatives if a.framework == decision.framework)
     recommended = _label(recommendation.framework)

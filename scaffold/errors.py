@@ -66,6 +66,10 @@ class GitError(ScaffoldError):
     """A git command failed (a first commit, the template history); its last line says why."""
 
 
+class GitConfigError(GitError):
+    """git cannot read its configuration (a bad file, a bad ``GIT_CONFIG_COUNT``...)."""
+
+
 class PartialOutputKept(ScaffoldError):
     """Rendering failed and the partial output was kept for debugging (--keep-on-failure)."""
 

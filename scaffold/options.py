@@ -394,13 +394,17 @@ def _dependency_problem(context: Mapping[str, Any], *, chosen: bool) -> str | No
     return names.with_hint(f"NAME {name!r}: {problem}", suggestion)
 
 
-def check_given(project_name: str, given: Mapping[str, object]) -> dict[str, Value]:
+def check_given(
+    project_name: str, given: Mapping[str, object], *, package_known: bool = False
+) -> dict[str, Value]:
     """Validate NAME and every --data option before any question is asked.
 
     Rules that need the framework run later in :func:`resolve`. Every problem
-    with the options is collected and reported together.
+    with the options is collected and reported together. ``package_known``: the
+    package name comes from elsewhere (an updated project's answers), so NAME
+    need not give a valid one.
     """
-    check_name(project_name, derive_package="package_name" not in given)
+    check_name(project_name, derive_package="package_name" not in given and not package_known)
     problems: list[str] = []
     context: dict[str, Any] = {"project_name": project_name}
     parsed: dict[str, Value] = {}
@@ -472,7 +476,7 @@ def resolve(
     """
     previous = previous or {}
     context: dict[str, Any] = {"framework": framework, "project_name": project_name}
-    runtime = runtime_defaults()
+    runtime: dict[str, Value] | None = None  # they run git: looked up once an answer is missing
     problems: list[str] = []
     for option in load_options():
         if option.key in SET_BY_SCAFFOLD:
@@ -483,17 +487,18 @@ def resolve(
                 problems.append(problem)
             continue
         question = question_for(option, context)
-        if option.key in runtime:
-            # A run-time default replaces the template's only when it passes the same checks.
-            with contextlib.suppress(ValueError):
-                question = question_for(
-                    option, context, default=question.parse(runtime[option.key])
-                )
         if option.key in given:
             value = given[option.key]
         elif option.key in previous:
             value = previous[option.key]
         else:
+            runtime = runtime_defaults() if runtime is None else runtime
+            if option.key in runtime:
+                # A run-time default replaces the template's only when it passes the same checks.
+                with contextlib.suppress(ValueError):
+                    question = question_for(
+                        option, context, default=question.parse(runtime[option.key])
+                    )
             value = ask(question) if ask else question.default
         try:
             if reason := _unavailable_choice(option, value, context):
@@ -510,3 +515,24 @@ def resolve(
     return {
         key: value for key, value in context.items() if key not in ("framework", "project_name")
     }
+
+
+def check_complete(framework: str, project_name: str, values: Mapping[str, Value]) -> None:
+    """Refuse option values that are not exactly one valid answer per applicable question.
+
+    The check a plan made by hand passes before it is rendered: what
+    :func:`resolve` returns passes it, anything missing, unknown or invalid
+    raises :class:`InvalidAnswersError` naming each problem.
+    """
+    from scaffold.answers import unknown_keys
+
+    problems = unknown_keys(values, option_keys())
+    known = {key: value for key, value in values.items() if key in option_keys()}
+    try:
+        resolved = resolve(framework, project_name, known)
+    except InvalidAnswersError as error:
+        problems += error.problems
+    else:
+        problems += [f"{key}: missing; give a value" for key in resolved if key not in known]
+    if problems:
+        raise InvalidAnswersError(problems)

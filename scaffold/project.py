@@ -1,235 +1,27 @@
-"""Render a project with copier, safely: claim the target, stage inside it, then move into place.
+"""Render a project plan with copier, and write what scaffold adds to it: records and ``.env``.
 
-The order of a run, and what each step guarantees:
-
-1. **Claim.** The target directory is created exclusively (``mkdir``) or, when
-   it exists, taken as it is; either way this run then holds an exclusive lock
-   on it for its whole duration. Of two runs racing for one target exactly one
-   gets it; the other stops with a one-line error and writes nothing.
-2. **Stage.** The project is rendered into a hidden staging directory inside
-   the target (same file system, so every later move is a rename), given its
-   ``.env`` and its git repository with the first commit. A failure, Ctrl-C,
-   SIGTERM or SIGHUP here removes the staging directory, and the target too
-   when this run created it.
-3. **Plan.** Every move is planned before the first one, and every clash is
-   found first: a file where a directory goes or the other way round, a
-   symbolic link anywhere on the way (never followed), another file system, a
-   file whose content differs and that git could not bring back. Any clash
-   stops the run with the list, before anything moves.
-4. **Move.** Each planned rename runs in turn; if one still fails, those done
-   are undone in reverse order. An existing ``.env`` is never replaced.
+Rendering knows nothing of where the project ends up: :mod:`scaffold.placement`
+renders into a staging directory and moves the result into place, the web
+render workers render into a scratch directory and archive it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import filecmp
 import os
-import shutil
-import signal
-import stat
-import subprocess
-import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from scaffold import interrupts
-from scaffold.errors import (
-    ClashError,
-    DataFileError,
-    DestinationError,
-    GitError,
-    PartialOutputKept,
-    ScaffoldError,
-    TargetBusyError,
-    TemplateError,
-)
-from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.options import commit_identity, templates_root
-from scaffold.progress import Steps
-from scaffold.questions import Value
-
-if TYPE_CHECKING:
-    from scaffold.recommender import Recommendation
+from scaffold.errors import TemplateError
+from scaffold.frameworks import FRAMEWORKS
+from scaffold.options import templates_root
+from scaffold.plan import ProjectPlan
 
 ENV_FILE = ".env"
-ANSWERS_FILE = ".copier-answers.yml"
 GIT_DIR = ".git"
-GIT_TIMEOUT = 120
-#: The staging directory inside the target: ``.scaffold-<random>.partial``.
-STAGING_PREFIX, STAGING_SUFFIX = ".scaffold-", ".partial"
-#: Files that ``--force`` replaces are set aside here until every move has worked.
-REPLACED_DIR = ".replaced"
 
 
-@dataclass(frozen=True)
-class ProjectRequest:
-    """What to generate and where."""
-
-    name: str
-    framework: Framework
-    #: Answers to every template option except the framework and the project name.
-    options: Mapping[str, Value]
-    output_dir: Path = Path()
-    force: bool = False
-    git: bool = True
-    keep_on_failure: bool = False
-    #: Create ``output_dir`` and its missing parents (``--parents``).
-    parents: bool = False
-    #: The recommendation the framework was chosen against; None when it was given directly.
-    recommendation: Recommendation | None = None
-
-    @property
-    def target(self) -> Path:
-        """The directory the project ends up in."""
-        return self.output_dir / self.name
-
-    @property
-    def copier_data(self) -> dict[str, Value]:
-        """The complete answers handed to copier, so it never needs to ask."""
-        return {"framework": self.framework.value, "project_name": self.name, **self.options}
-
-
-@dataclass
-class ProjectResult:
-    """Where the project went and what happened on the way."""
-
-    path: Path
-    files: list[str]
-    notes: list[str] = field(default_factory=list)
-    #: The project's git repository is the one this run created (with its first commit).
-    own_repository: bool = False
-
-
-class Status(StrEnum):
-    """What a run does, or would do, with one file of the project."""
-
-    CREATE = "create"
-    #: The existing file differs, but it is committed and unchanged: ``git checkout`` restores it.
-    OVERWRITE = "overwrite"
-    IDENTICAL = "identical"
-    #: An existing ``.env``: never replaced.
-    KEPT = "kept"
-    #: Something in the way that stops the run (see :attr:`Entry.reason`).
-    CLASH = "clash"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the plan: a path of the project and what happens to it."""
-
-    path: str
-    status: Status
-    reason: str = ""
-
-
-@dataclass
-class Plan:
-    """Every move of staged files into the target, worked out before the first one."""
-
-    entries: list[Entry] = field(default_factory=list)
-    #: Paths (files or whole directories) to rename from the staging directory into the target.
-    moves: list[Path] = field(default_factory=list)
-    #: The subset of ``moves`` that replace an existing file.
-    replaces: set[Path] = field(default_factory=set)
-
-    @property
-    def clashes(self) -> list[Entry]:
-        """The entries that stop the run."""
-        return [entry for entry in self.entries if entry.status is Status.CLASH]
-
-    def check(self, target: Path) -> None:
-        """Refuse the whole plan, listing every clash, when there is any."""
-        if clashes := self.clashes:
-            listed = "; ".join(f"{target / entry.path}: {entry.reason}" for entry in clashes)
-            raise ClashError(
-                f"stopped before writing anything in {target}, because {len(clashes)} "
-                f"{'path is' if len(clashes) == 1 else 'paths are'} in the way: {listed}"
-            )
-
-
-def is_staging(name: str) -> bool:
-    """True for the name of a staging directory (this run's, or one a killed run left)."""
-    return name.startswith(STAGING_PREFIX) and name.endswith(STAGING_SUFFIX)
-
-
-def check_destination(
-    target: Path, *, force: bool, parents: bool = False, framework: Framework | None = None
-) -> None:
-    """Refuse a target that cannot be used, before any question is asked.
-
-    The same checks run again once the target is claimed, when they are final.
-    """
-    parent = target.parent
-    existing = next((path for path in (parent, *parent.parents) if path.exists()), None)
-    if existing is not None and not existing.is_dir():
-        raise DestinationError(f"--output-dir {existing} is a file, not a directory")
-    if not parent.exists() and not parents:
-        raise DestinationError(
-            f"--output-dir {parent} does not exist; create it first, or pass --parents"
-        )
-    _check_target(target, force=force, framework=framework)
-
-
-def _check_target(target: Path, *, force: bool, framework: Framework | None) -> None:
-    try:
-        mode = target.lstat().st_mode
-    except FileNotFoundError:
-        return
-    if stat.S_ISLNK(mode):
-        raise DestinationError(
-            f"{target} is a symbolic link; scaffold writes only into a real directory "
-            "(give the directory it points to, or remove the link)"
-        )
-    if not stat.S_ISDIR(mode):
-        raise DestinationError(f"{target} exists and is a file; choose another NAME or remove it")
-    with os.scandir(target) as entries:
-        occupied = any(not is_staging(entry.name) for entry in entries)
-    if occupied and not force:
-        raise DestinationError(
-            f"{target} already exists and is not empty; choose another NAME, or pass --force "
-            "to add the project to it (your other files are kept)"
-        )
-    if force and framework is not None:
-        _check_framework(target, framework)
-
-
-def _recorded_framework(directory: Path) -> str | None:
-    """The framework named in the directory's answers file, if it has a readable one."""
-    from scaffold.bounded import read_mapping
-
-    path = directory / ANSWERS_FILE
-    if not path.is_file() or path.is_symlink():
-        return None  # none, or a link: the plan refuses links anyway
-    try:
-        recorded = read_mapping(path, str(path)).get("framework")
-    except DataFileError as error:
-        raise DestinationError(
-            f"cannot tell which framework {directory} was made for ({error}); "
-            f"fix or remove {ANSWERS_FILE}"
-        ) from error
-    return str(recorded) if recorded is not None else None
-
-
-def _check_framework(target: Path, framework: Framework) -> None:
-    """Refuse to add a project of another framework on top of an existing one."""
-    recorded = _recorded_framework(target)
-    if recorded is not None and recorded != framework.value:
-        labels = {info.framework.value: info.label for info in FRAMEWORKS.values()}
-        raise DestinationError(
-            f"{target} holds a {labels.get(recorded, recorded)} project (its {ANSWERS_FILE} "
-            f"says framework: {recorded}); --force would mix {FRAMEWORKS[framework].label} "
-            "files into it. Change an existing project with 'scaffold update' inside it, "
-            "or generate into a fresh directory"
-        )
-
-
-def render(request: ProjectRequest, destination: Path) -> None:
-    """Render the installed templates into ``destination``, with the framework decision recorded.
+def render(plan: ProjectPlan, destination: Path) -> None:
+    """Render ``plan`` from the installed templates into ``destination``, its decision recorded.
 
     copier renders the installed template folder, which holds the same files as
     the newest commit of the template history, and the answers file then gets
@@ -242,7 +34,7 @@ def render(request: ProjectRequest, destination: Path) -> None:
         run_copy(
             str(templates_root()),
             destination,
-            data=request.copier_data,
+            data=plan.copier_data,
             defaults=True,
             overwrite=True,
             quiet=True,
@@ -253,18 +45,17 @@ def render(request: ProjectRequest, destination: Path) -> None:
         raise
     except Exception as error:  # copier and Jinja raise many types; all mean the render failed
         raise TemplateError(
-            f"rendering the {request.framework.value} template failed: {error}"
+            f"rendering the {plan.framework.value} template failed: {error}"
         ) from error
-    write_records(request, destination)
+    write_records(plan, destination)
 
 
-def write_records(request: ProjectRequest, project: Path) -> None:
+def write_records(plan: ProjectPlan, project: Path) -> None:
     """Record the template source and version, the framework decision and the criteria answers."""
     from scaffold import __version__
     from scaffold.decision import (
         CRITERIA_FILE,
         RECORD_FILE,
-        Decision,
         RecordContext,
         criteria_answers,
         decision_record,
@@ -272,12 +63,11 @@ def write_records(request: ProjectRequest, project: Path) -> None:
     from scaffold.versions.source import ANSWERS_FILE, installed_version, stamp_answers
 
     stamp_answers(project / ANSWERS_FILE, installed_version())
-    decision = Decision(request.framework, request.recommendation)
-    context = RecordContext(request.name, date.today().isoformat(), __version__)
+    context = RecordContext(plan.name, date.today().isoformat(), __version__)
     record = project / RECORD_FILE
     record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(decision_record(decision, context), encoding="utf-8")
-    (project / CRITERIA_FILE).write_text(criteria_answers(decision), encoding="utf-8")
+    record.write_text(decision_record(plan, context), encoding="utf-8")
+    (project / CRITERIA_FILE).write_text(criteria_answers(plan), encoding="utf-8")
 
 
 def list_files(root: Path) -> list[str]:
@@ -289,196 +79,10 @@ def list_files(root: Path) -> list[str]:
     )
 
 
-def preview(request: ProjectRequest) -> Plan:
-    """What a real run would do with each file, found by rendering into a throwaway directory."""
-    target = request.target
-    check_destination(
-        target, force=request.force, parents=request.parents, framework=request.framework
-    )
-    with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as scratch:
-        staged = Path(scratch) / request.name
-        render(request, staged)
-        write_env_file(staged, request)
-        if not target.is_dir():
-            return Plan(entries=[Entry(name, Status.CREATE) for name in list_files(staged)])
-        return plan_moves(staged, target)
-
-
-def create_project(request: ProjectRequest, steps: Steps | None = None) -> ProjectResult:
-    """Generate the project of ``request`` at ``request.target``, all or nothing."""
-    steps = steps or Steps()
-    with _claim(request) as staging:
-        staged = staging / request.name
-        with steps.step(f"Rendering the {FRAMEWORKS[request.framework].label} template"):
-            render(request, staged)
-        write_env_file(staged, request)
-        files = list_files(staged)
-        note = init_repository(staged, request) if request.git else "Skipped git init (--no-git)."
-        plan = plan_moves(staged, request.target)
-        plan.check(request.target)
-        apply_plan(plan, staged, request.target, staging / REPLACED_DIR)
-    notes = [note]
-    notes += [
-        f"Kept your existing {e.path} (not overwritten)."
-        for e in plan.entries
-        if e.status is Status.KEPT
-    ]
-    if replaced := sorted(str(path) for path in plan.replaces):
-        notes.append(
-            f"Replaced {len(replaced)} committed files (git checkout brings them back): "
-            f"{', '.join(replaced)}."
-        )
-    own_repository = Path(GIT_DIR) in plan.moves
-    return ProjectResult(request.target.absolute(), files, notes, own_repository)
-
-
-def commit_file(result: ProjectResult, request: ProjectRequest, name: str, message: str) -> bool:
-    """Commit ``name`` in the repository this run created; False when there is none.
-
-    A repository that was already there is the user's: nothing is committed in it.
-    """
-    git = shutil.which("git")
-    if not result.own_repository or git is None:
-        return False
-    identity = commit_identity(request.options)
-    try:
-        _git(git, result.path, "add", "--", name)
-        _git(git, result.path, *identity, "commit", "-q", "-m", message, "--", name)
-    except subprocess.CalledProcessError as error:
-        reason = _failure(error)
-        raise GitError(f"git could not commit {name} ({reason}); commit it yourself") from error
-    except subprocess.TimeoutExpired as error:
-        raise GitError(
-            f"git did not commit {name} within {GIT_TIMEOUT}s; commit it yourself"
-        ) from error
-    return True
-
-
-@contextlib.contextmanager
-def _claim(request: ProjectRequest) -> Iterator[Path]:
-    """Hold the target for this run and yield a fresh staging directory inside it.
-
-    On any failure (or interruption) the staging directory goes, and so do the
-    target and the parents this run created, unless the partial project is
-    kept (``--keep-on-failure``, or a move that could not be undone).
-    """
-    target = request.target
-    created_parents: list[Path] = []
-    created = False
-    lock: int | None = None
-    staging: Path | None = None
-    try:
-        # A signal here would strike between a step and the note of it, so it waits.
-        with interrupts.deferred():
-            if request.parents:
-                _make_parents(request.output_dir, created_parents)
-            try:
-                target.mkdir()
-                created = True
-            except FileExistsError:
-                pass
-            lock = _lock(target)
-            staging = Path(
-                tempfile.mkdtemp(prefix=STAGING_PREFIX, suffix=STAGING_SUFFIX, dir=target)
-            )
-            # Holding our staging directory, the target can no longer be renamed over:
-            # check that it is still the directory we locked, then check it for real.
-            if not os.path.samestat(os.fstat(lock), target.lstat()):
-                raise TargetBusyError(f"{target} was replaced while scaffold was claiming it")
-            _check_target(target, force=request.force, framework=request.framework)
-            _remove_stale_staging(target, keep=staging)
-        yield staging
-        with interrupts.deferred():
-            _discard(staging, None)
-    except BaseException as error:
-        with interrupts.deferred():
-            # An interruption is no failure to debug: it cleans up even with --keep-on-failure.
-            wanted = request.keep_on_failure and not isinstance(error, KeyboardInterrupt)
-            kept = staging is not None and (wanted or isinstance(error, PartialOutputKept))
-            if not kept:
-                _discard(staging, target if created and lock is not None else None)
-                for parent in reversed(created_parents):
-                    with contextlib.suppress(OSError):
-                        parent.rmdir()
-        if kept and not isinstance(error, PartialOutputKept):
-            raise PartialOutputKept(
-                f"{_describe(error)}; the partial project is kept in "
-                f"{(staging / request.name).absolute()}"  # type: ignore[operator]
-            ) from error
-        if isinstance(error, OSError) and not isinstance(error, ScaffoldError):
-            raise DestinationError(f"cannot write the project: {_describe(error)}") from error
-        raise
-    finally:
-        _release(lock)
-
-
-def _discard(staging: Path | None, created_target: Path | None) -> None:
-    """Remove the staging directory, and the target when this run created it."""
-    if staging is not None:
-        shutil.rmtree(staging, ignore_errors=True)
-    if created_target is not None:
-        with contextlib.suppress(OSError):
-            created_target.rmdir()
-
-
-def _make_parents(directory: Path, created: list[Path]) -> None:
-    """Create ``directory`` and its missing parents, adding each one made to ``created``."""
-    missing = [path for path in (directory, *directory.parents) if not path.exists()]
-    for path in reversed(missing):
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue  # another run made it meanwhile; it is not ours to remove
-        created.append(path)
-
-
-def _lock(target: Path) -> int:
-    """Open ``target`` without following a link and lock it; another run holding it is refused."""
-    from scaffold.locks import lock_directory
-
-    busy = f"another scaffold run is writing into {target}; wait for it, or choose another NAME"
-    try:
-        return lock_directory(target, busy)
-    except TargetBusyError:
-        raise
-    except FileNotFoundError as error:
-        raise TargetBusyError(
-            f"{target} disappeared while scaffold was claiming it; run again"
-        ) from error
-    except OSError:
-        _check_target(target, force=True, framework=None)  # explains a link or a file
-        raise
-
-
-def _release(lock: int | None) -> None:
-    if lock is not None:
-        os.close(lock)  # closing the descriptor releases the lock
-
-
-def _remove_stale_staging(target: Path, keep: Path) -> None:
-    """Remove staging directories a killed run left; with the lock held, no live run owns them."""
-    for entry in os.scandir(target):
-        if (
-            is_staging(entry.name)
-            and entry.name != keep.name
-            and entry.is_dir(follow_symlinks=False)
-        ):
-            shutil.rmtree(entry.path, ignore_errors=True)
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
-    if isinstance(error, OSError) and error.strerror:
-        where = f": {error.filename}" if error.filename else ""
-        return f"{error.strerror}{where}"
-    return str(error) or type(error).__name__
-
-
-def write_env_file(project: Path, request: ProjectRequest) -> None:
+def write_env_file(project: Path, plan: ProjectPlan) -> None:
     """Write the gitignored development ``.env`` with a fresh secret, readable by its owner only."""
-    info = FRAMEWORKS[request.framework]
-    values = info.env_file(str(request.options["package_name"]), str(request.options["database"]))
+    info = FRAMEWORKS[plan.framework]
+    values = info.env_file(str(plan.options["package_name"]), str(plan.options["database"]))
     lines = [
         "# Development settings, written by scaffold. Never commit this file:",
         "# production values belong in the environment (see .env.example).",
@@ -488,224 +92,3 @@ def write_env_file(project: Path, request: ProjectRequest) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as env_file:
         env_file.write("\n".join(lines) + "\n")
-
-
-def init_repository(project: Path, request: ProjectRequest) -> str:
-    """Create a git repository with a first commit; return a note saying what happened.
-
-    A git that fails here is an error: the project is not moved into place
-    without the commit that ``--force`` and ``git checkout`` rely on later.
-    """
-    git = shutil.which("git")
-    if git is None:
-        return "git was not found, so no repository was created; run 'git init' later."
-    if _inside_work_tree(git, request.target):
-        return "The target is inside an existing git repository; skipped git init."
-    identity = commit_identity(request.options)
-    try:
-        for args in (
-            ["init", "-q"],
-            ["add", "-A"],
-            [*identity, "commit", "-q", "-m", "Initial commit from scaffold"],
-        ):
-            _git(git, project, *args)
-    except subprocess.CalledProcessError as error:
-        raise GitError(
-            f"git could not make the first commit ({_failure(error)}); nothing was written. "
-            "Fix git, or pass --no-git and commit the files yourself"
-        ) from error
-    except subprocess.TimeoutExpired as error:
-        raise GitError(
-            f"git did not finish the first commit within {GIT_TIMEOUT}s; nothing was written"
-        ) from error
-    return "Created a git repository with a first commit."
-
-
-def _failure(error: subprocess.CalledProcessError) -> str:
-    """What a failed git said last, for a one-line error."""
-    output = (error.stderr or error.stdout or "").strip().splitlines()
-    return output[-1] if output else f"exit code {error.returncode}"
-
-
-def _git(git: str, directory: Path, *args: str, stdin: str | None = None) -> str:
-    """Run one git command in ``directory``, never prompting; its output, or CalledProcessError.
-
-    git runs in its own process group, killed (with whatever it started) before
-    an interrupt goes on to remove the staging directory, so no git is left
-    writing into a directory being cleaned up.
-    """
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1"}
-    argv = [git, *args]
-    process: subprocess.Popen[str] | None = None
-    try:
-        with interrupts.deferred():  # a signal now waits until the process can be stopped
-            process = subprocess.Popen(
-                argv,
-                cwd=directory,
-                env=env,
-                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
-        output, errors = process.communicate(stdin, timeout=GIT_TIMEOUT)
-    except BaseException:
-        if process is not None:
-            with interrupts.deferred():
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        raise
-    if process.returncode != 0:
-        raise subprocess.CalledProcessError(process.returncode, argv, output, errors)
-    return output
-
-
-def _inside_work_tree(git: str, directory: Path) -> bool:
-    """True when ``directory`` is already inside a git work tree."""
-    try:
-        return _git(git, directory, "rev-parse", "--is-inside-work-tree").strip() == "true"
-    except subprocess.CalledProcessError:
-        return False
-
-
-def plan_moves(staged: Path, target: Path) -> Plan:
-    """Plan moving the project in ``staged`` into the existing directory ``target``.
-
-    Read-only. A directory the target lacks moves in one rename; one it has is
-    entered, never through a symbolic link and never onto another file system.
-    A file that differs is replaced only if git holds it unchanged.
-    """
-    plan = Plan()
-    device = target.lstat().st_dev
-    differing: list[Path] = []
-    pending: list[Path] = [Path()]
-    while pending:
-        directory = pending.pop()
-        for source in sorted(os.scandir(staged / directory), key=lambda entry: entry.name):
-            relative = directory / source.name
-            try:
-                existing: os.stat_result | None = (target / relative).lstat()
-            except FileNotFoundError:
-                existing = None
-            is_directory = source.is_dir(follow_symlinks=False)
-            if relative == Path(GIT_DIR):  # a new repository: moved whole, its insides not listed
-                if existing is None:
-                    plan.moves.append(relative)
-                else:
-                    plan.entries.append(
-                        Entry(GIT_DIR, Status.CLASH, "a repository is already there")
-                    )
-            elif existing is None:
-                plan.moves.append(relative)
-                created = list_files(staged / relative) if is_directory else [""]
-                plan.entries += [Entry(str(relative / name), Status.CREATE) for name in created]
-            elif relative == Path(ENV_FILE):
-                plan.entries.append(Entry(ENV_FILE, Status.KEPT))  # file or link, dangling or not
-            elif reason := _clash(existing, is_directory, device):
-                plan.entries.append(Entry(str(relative), Status.CLASH, reason))
-            elif is_directory:
-                pending.append(relative)
-            elif filecmp.cmp(source.path, target / relative, shallow=False):
-                plan.entries.append(Entry(str(relative), Status.IDENTICAL))
-            else:
-                differing.append(relative)
-    restorable = _restorable_by_git(target, differing)
-    for relative in differing:
-        if relative in restorable:
-            plan.moves.append(relative)
-            plan.replaces.add(relative)
-            plan.entries.append(Entry(str(relative), Status.OVERWRITE))
-        else:
-            plan.entries.append(
-                Entry(str(relative), Status.CLASH, "differs and is not committed unchanged in git")
-            )
-    plan.entries.sort(key=lambda entry: entry.path)
-    # The repository moves last, so that git never sees the files as deleted on the way.
-    plan.moves.sort(key=lambda path: (path == Path(GIT_DIR), str(path)))
-    return plan
-
-
-def _clash(existing: os.stat_result, wants_directory: bool, device: int) -> str | None:
-    """Why an existing path cannot take what the project puts there, or None when it can."""
-    mode = existing.st_mode
-    if stat.S_ISLNK(mode):
-        return "a symbolic link, which scaffold never follows or replaces"
-    if wants_directory and not stat.S_ISDIR(mode):
-        return "a file where the project needs a directory"
-    if not wants_directory and stat.S_ISDIR(mode):
-        return "a directory where the project writes a file"
-    if not wants_directory and not stat.S_ISREG(mode):
-        return "a special file (device, socket or pipe)"
-    if existing.st_dev != device:
-        return "on another file system, where files cannot be moved in one step"
-    return None
-
-
-def _restorable_by_git(target: Path, paths: list[Path]) -> set[Path]:
-    """The paths whose content is exactly what HEAD holds, so ``git checkout`` restores them."""
-    git = shutil.which("git")
-    if git is None or not paths:
-        return set()
-    try:
-        listing = _git(git, target, "ls-tree", "-r", "-z", "HEAD", "--", *map(str, paths))
-    except subprocess.CalledProcessError:
-        return set()  # not a repository, or no commit yet
-    committed: dict[Path, str] = {}
-    for record in filter(None, listing.split("\0")):
-        meta, _, name = record.partition("\t")
-        mode, kind, blob = meta.split()
-        if kind == "blob" and mode != "120000":  # not a link
-            committed[Path(name)] = blob
-    if not committed:
-        return set()
-    names = "\n".join(str((target / path).absolute()) for path in committed)
-    try:
-        hashes = _git(git, target, "hash-object", "--stdin-paths", stdin=names).split()
-    except subprocess.CalledProcessError:
-        return set()
-    return {
-        path for path, current in zip(committed, hashes, strict=True) if current == committed[path]
-    }
-
-
-def apply_plan(plan: Plan, staged: Path, target: Path, replaced: Path) -> None:
-    """Make every planned move; if one fails, undo the ones made, newest first."""
-    journal: list[tuple[Path, Path]] = []
-    try:
-        for relative in plan.moves:
-            destination = target / relative
-            if relative in plan.replaces:
-                backup = replaced / relative
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                _move(destination, backup, journal)
-            _move(staged / relative, destination, journal)
-    except BaseException as error:
-        with interrupts.deferred():
-            stuck = _undo(journal)
-        if stuck:
-            raise PartialOutputKept(
-                f"moving the project into {target} failed ({_describe(error)}) and undoing "
-                f"it failed for {', '.join(stuck)}; the rest of the project is in {staged}"
-            ) from error
-        raise
-
-
-def _move(origin: Path, destination: Path, journal: list[tuple[Path, Path]]) -> None:
-    # Noted before it happens: an interruption between the two cannot hide a move from _undo.
-    journal.append((origin, destination))
-    origin.rename(destination)
-
-
-def _undo(journal: list[tuple[Path, Path]]) -> list[str]:
-    """Reverse the moves of ``journal`` that happened, newest first; return those that failed."""
-    stuck = []
-    for origin, moved_to in reversed(journal):
-        if os.path.lexists(origin) or not os.path.lexists(moved_to):
-            continue  # this move never happened
-        try:
-            moved_to.rename(origin)
-        except OSError:
-            stuck.append(str(moved_to))
-    return stuck

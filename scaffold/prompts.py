@@ -13,10 +13,8 @@ from typing import Literal, overload
 
 import questionary
 
-from scaffold.frameworks import Framework
 from scaffold.questions import Question, Value
-from scaffold.recommender import Recommendation
-from scaffold.report import framework_score, terminal_width, wrap
+from scaffold.report import terminal_width, wrap
 
 BACK_TITLE = "<- Back to the previous question"
 
@@ -78,14 +76,18 @@ def _ask(
         )
     if question.kind == "choice":
         choices: list[questionary.Choice | questionary.Separator] = [
-            questionary.Choice(title=choice.label, value=choice.value)
+            questionary.Choice(
+                title=choice.label, value=choice.value, disabled=choice.disabled or None
+            )
             for choice in question.choices
         ]
         default = next(
             (
                 c
                 for c in choices
-                if isinstance(c, questionary.Choice) and c.value == question.default
+                if isinstance(c, questionary.Choice)
+                and c.value == question.default
+                and not c.disabled
             ),
             None,
         )
@@ -107,25 +109,6 @@ def _ask(
         question.message, default=str(question.default), validate=validate, qmark=qmark
     ).unsafe_ask()
     return question.parse(typed)
-
-
-def choose_framework(
-    recommendation: Recommendation, unavailable: Mapping[Framework, str]
-) -> Framework:
-    """Let the user accept the recommendation (Enter) or pick another framework."""
-    choices = []
-    for framework in recommendation.ranking:
-        title = framework_score(framework, recommendation.scores[framework])
-        if framework == recommendation.framework:
-            title += " (recommended)"
-        choices.append(
-            questionary.Choice(title=title, value=framework, disabled=unavailable.get(framework))
-        )
-    default = recommendation.framework if recommendation.framework not in unavailable else None
-    chosen: Framework = questionary.select(
-        "Which framework should the project use?", choices=choices, default=default
-    ).unsafe_ask()
-    return chosen
 
 
 def choose_answer_to_change(answers: Sequence[tuple[str, str]]) -> str | None:

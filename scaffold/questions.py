@@ -28,6 +28,8 @@ class Choice:
 
     value: Value
     label: str
+    #: Why the choice cannot be taken with the other answers; empty when it can.
+    disabled: str = ""
 
 
 @dataclass(frozen=True)

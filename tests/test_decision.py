@@ -7,12 +7,18 @@ import yaml
 from helpers import run_scaffold
 from scaffold import answers
 from scaffold.criteria import Answers
-from scaffold.decision import Decision, RecordContext, criteria_answers, decision_record
+from scaffold.decision import RecordContext, criteria_answers, decision_record
 from scaffold.frameworks import Framework
+from scaffold.plan import ProjectPlan
 from scaffold.recommender import recommend
 
 CONTEXT = RecordContext(project="shop", date="2026-01-02", scaffold_version="9.9.9")
 DEFAULTS = recommend(Answers())  # Flask 3, Django 1, FastAPI -1
+
+
+def Decision(framework, recommendation=None):
+    """A plan with no options: the record reads only the framework and the recommendation."""
+    return ProjectPlan("shop", framework, {}, recommendation)
 
 
 def test_an_accepted_recommendation():

@@ -29,7 +29,7 @@ from helpers import (
     tmpfs,
     uv_available,
 )
-from scaffold import _cli, answers, install, project
+from scaffold import _cli, answers, install, placement, project
 from scaffold.errors import TemplateError
 
 
@@ -72,14 +72,12 @@ def at_a_terminal(monkeypatch):
     return prompts
 
 
-@pytest.mark.parametrize(
-    "prompt", ["ask_criteria", "choose_framework", "confirm", "choose_answer_to_change"]
-)
+@pytest.mark.parametrize("prompt", ["ask_criteria", "ask", "confirm", "choose_answer_to_change"])
 def test_ctrl_c_at_a_prompt(here, at_a_terminal, monkeypatch, capsys, prompt):
     from scaffold.criteria import CRITERIA
 
     monkeypatch.setattr(at_a_terminal, "ask_criteria", lambda questions, given: dict(given))
-    monkeypatch.setattr(at_a_terminal, "choose_framework", lambda rec, unavailable: rec.framework)
+    monkeypatch.setattr(at_a_terminal, "ask", lambda question: question.default)
     monkeypatch.setattr(at_a_terminal, "confirm", lambda message, default: default)
     monkeypatch.setattr(at_a_terminal, "choose_answer_to_change", lambda answers: None)
     monkeypatch.setattr(at_a_terminal, prompt, interrupt)
@@ -100,7 +98,7 @@ def test_ctrl_c_at_a_prompt(here, at_a_terminal, monkeypatch, capsys, prompt):
     ],
 )
 def test_ctrl_c_while_generating(here, monkeypatch, capsys, target, replacement):
-    monkeypatch.setattr(project, target, replacement)
+    monkeypatch.setattr(project if hasattr(project, target) else placement, target, replacement)
     assert _cli.main(["new", "shop", "-y"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
@@ -169,7 +167,7 @@ def test_read_only_file_system(here, monkeypatch, capsys):
     def read_only(*_args, **_kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(here))
 
-    monkeypatch.setattr(project.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(placement.tempfile, "mkdtemp", read_only)
     assert _cli.main(["new", "shop", "-y"]) == 1
     assert "Read-only file system" in capsys.readouterr().err
     assert_untouched(here)

@@ -24,7 +24,8 @@ from scaffold.bounded import MAX_BYTES as MAX_DATA_FILE_BYTES
 from scaffold.bounded import MAX_DEPTH as MAX_DATA_DEPTH
 from scaffold.errors import DataFileError
 from scaffold.frameworks import Framework
-from scaffold.project import ProjectRequest, render
+from scaffold.plan import ProjectPlan
+from scaffold.project import render
 
 FRAGMENTS = [
     "{{ x }}",
@@ -99,7 +100,7 @@ def test_random_answers_and_hostile_text_render_valid_literal_projects(
     checked = options.check_given("svc", given_answers)
     resolved = options.resolve(framework.value, "svc", checked)
     project = tmp_path_factory.mktemp("hostile") / "svc"
-    render(ProjectRequest(name="svc", framework=framework, options=resolved), project)
+    render(ProjectPlan(name="svc", framework=framework, options=resolved), project)
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == description

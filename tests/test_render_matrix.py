@@ -32,7 +32,8 @@ from helpers import FRAMEWORK_PARAMS
 from scaffold.frameworks import Framework
 from scaffold.names import SHADOWED_MODULES
 from scaffold.options import load_options, templates_root
-from scaffold.project import ProjectRequest, render
+from scaffold.plan import ProjectPlan
+from scaffold.project import render
 
 RUFF = Path(sys.executable).parent / "ruff"
 FIXED_ANSWERS = {
@@ -102,7 +103,7 @@ def render_all(
     for index, combination in enumerate(combinations):
         options = {**FIXED_ANSWERS, "database": database, **combination}
         destination = root / f"p{index}"
-        render(ProjectRequest(name="svc", framework=framework, options=options), destination)
+        render(ProjectPlan(name="svc", framework=framework, options=options), destination)
         projects.append(destination)
     return projects
 
@@ -169,7 +170,7 @@ def test_the_longest_allowed_names_stay_lint_clean(tmp_path, framework):
     }
     options.update(docker=True, ci="github", license="MIT")
     name = "N" * MAX_NAME_LENGTH
-    render(ProjectRequest(name=name, framework=framework, options=options), tmp_path / "long")
+    render(ProjectPlan(name=name, framework=framework, options=options), tmp_path / "long")
     for command in (["check"], ["format", "--check"]):
         result = subprocess.run(
             [str(RUFF), *command, "--no-cache", str(tmp_path / "long")],
@@ -215,7 +216,7 @@ def installed_combinations(request, tmp_path_factory) -> InstalledCombinations:
     for index, options in enumerate(python_relevant_combinations(framework)):
         answers = {**FIXED_ANSWERS, "python_version": "3.11", **options}
         destination = root / f"p{index}"
-        render(ProjectRequest(name="svc", framework=framework, options=answers), destination)
+        render(ProjectPlan(name="svc", framework=framework, options=answers), destination)
         projects.append((options, destination))
     requirements = sorted({req for _, project in projects for req in dependencies(project)})
     return InstalledCombinations(projects, make_venv(root / "venv", *requirements), requirements)

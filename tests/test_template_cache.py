@@ -17,7 +17,8 @@ from helpers import clean_env, run_scaffold, snapshot, tmpfs
 from scaffold import options
 from scaffold.copier_worker import run_copy
 from scaffold.frameworks import Framework
-from scaffold.project import ProjectRequest, render
+from scaffold.plan import ProjectPlan
+from scaffold.project import render
 from scaffold.template_cache import ENV_VARIABLE
 
 OPTIONS = options.resolve("flask", "svc", {})
@@ -38,7 +39,7 @@ def parses(monkeypatch) -> list[str]:
 
 
 def render_flask(destination: Path) -> dict[str, str]:
-    render(ProjectRequest(name="svc", framework=Framework.FLASK, options=OPTIONS), destination)
+    render(ProjectPlan(name="svc", framework=Framework.FLASK, options=OPTIONS), destination)
     return snapshot(destination)
 
 

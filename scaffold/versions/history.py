@@ -15,7 +15,6 @@ and the standard library.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tempfile
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from scaffold.errors import TemplateHistoryError
-from scaffold.versions.git import run_git
+from scaffold.git import run_git
 
 TAG_PREFIX = "v"
 BRANCH = "refs/heads/main"
@@ -105,14 +104,7 @@ class _Repository:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-        self.env.update(
-            COMMIT_IDENTITY,
-            GIT_DIR=str(path),
-            GIT_CONFIG_NOSYSTEM="1",
-            GIT_CONFIG_GLOBAL=os.devnull,
-            HOME=str(path),
-        )
+        self.env = {**COMMIT_IDENTITY, "GIT_DIR": str(path), "HOME": str(path)}
         self.run(
             "init", "--quiet", "--bare", f"--initial-branch={BRANCH.rsplit('/')[-1]}", str(path)
         )
@@ -125,6 +117,7 @@ class _Repository:
             cwd=cwd,
             env=None if cwd is not None else {**self.env, **(env or {})},
             failure=TemplateHistoryError,
+            isolated=cwd is None,
         )
         return result.stdout.strip()
 

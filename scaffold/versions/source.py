@@ -24,7 +24,7 @@ from typing import Any
 
 import scaffold
 from scaffold.errors import TemplateHistoryError
-from scaffold.versions.git import run_git
+from scaffold.git import run_git
 from scaffold.versions.history import (
     build_history,
     bundle_versions,

@@ -27,10 +27,10 @@ from scaffold import interrupts
 from scaffold.bounded import excerpt, read_mapping
 from scaffold.errors import InvalidAnswersError, NotAProjectError, UpdateError
 from scaffold.frameworks import Framework
+from scaffold.git import run_git
 from scaffold.locks import holding
 from scaffold.names import package_problem
 from scaffold.questions import Value
-from scaffold.versions.git import run_git
 from scaffold.versions.history import is_release, tag_of, version_of
 from scaffold.versions.source import (
     ANSWERS_FILE,
@@ -43,6 +43,7 @@ from scaffold.versions.source import (
 
 if TYPE_CHECKING:
     from scaffold.options import Asker
+    from scaffold.plan import ProjectPlan
 
 ConflictMode = Literal["inline", "rej"]
 CONFLICT_MODES: tuple[ConflictMode, ...] = ("inline", "rej")
@@ -167,7 +168,8 @@ def _update(
     else:
         current = check(project, history).current
     merge = current != history.latest or bool(data)
-    answers = resolve_answers(project, data, ask) if merge else {}
+    plan = plan_update(project, data, ask) if merge else None
+    answers = {"project_name": plan.name, **plan.options} if plan else {}
     if from_version:
         project = adopt(project, from_version, history)
     if not merge:
@@ -177,11 +179,10 @@ def _update(
     return replace(result, new_answers=new, adopted=bool(from_version))
 
 
-def resolve_answers(
-    project: Project, data: Mapping[str, Value], ask: Asker | None
-) -> dict[str, Value]:
-    """The answers of the updated project: the recorded ones, ``data``, and new questions."""
+def plan_update(project: Project, data: Mapping[str, Value], ask: Asker | None) -> ProjectPlan:
+    """The plan of the updated project: its recorded answers, ``data``, and new questions."""
     from scaffold import answers, options
+    from scaffold.plan import ProjectPlan, build_plan
 
     problems = answers.unknown_keys(
         {key: value for key, value in data.items() if key != "framework"},
@@ -194,14 +195,16 @@ def resolve_answers(
         )
     if problems:
         raise InvalidAnswersError(problems)
-    name = str(data.get("project_name", project.name))
-    if "project_name" in data:
-        options.check_name(name, derive_package=False)
-    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
-    resolved = options.resolve(
-        project.framework.value, name, given, ask=ask, previous=project.last_answers
+    recorded = {k: v for k, v in project.last_answers.items() if k in options.option_keys()}
+    previous = ProjectPlan(
+        project.name,
+        project.framework,
+        recorded,
+        given={**recorded, "framework": project.framework},
     )
-    return {"project_name": name, **resolved}
+    name = str(data.get("project_name", project.name))
+    given = {key: value for key, value in data.items() if key not in options.SET_BY_SCAFFOLD}
+    return build_plan(name, given, ask=ask, previous=previous)
 
 
 def _shown(path: Path) -> str:

@@ -1,7 +1,7 @@
 """The Starlette application: the page, its fragments, the JSON API, the archives, /health.
 
 Every render goes through the :class:`~scaffold.web.pool.RenderPool`; every
-answer goes through :func:`~scaffold.web.selection.select`, the CLI's checks,
+answer goes through :func:`~scaffold.web.selection.select`, the CLI's plan builder,
 in a thread: they run git to find the default author, which must not hold up
 the event loop.
 Problems answer 400 with a JSON body naming each one (or the page, for a
@@ -39,14 +39,15 @@ from scaffold import __version__, answers
 from scaffold.criteria import CRITERIA, Answers
 from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError
 from scaffold.frameworks import FRAMEWORKS
+from scaffold.plan import ProjectPlan
 from scaffold.recommender import recommend
 from scaffold.web import view
 from scaffold.web.archive import FORMAT_ALIASES, MEDIA_TYPES
 from scaffold.web.highlight import highlighted, stylesheet
 from scaffold.web.limits import Limits
 from scaffold.web.metadata import metadata
-from scaffold.web.pool import RenderJob, RenderPool, RenderResult
-from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, select
+from scaffold.web.pool import RenderPool, RenderResult
+from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, recommendation_for, select
 from scaffold.web.usage import text_summary, wants_text
 
 HERE = Path(__file__).resolve().parent
@@ -159,14 +160,15 @@ class _Previews:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._kept: OrderedDict[RenderJob, RenderResult] = OrderedDict()
+        self._kept: OrderedDict[str, RenderResult] = OrderedDict()
 
-    async def get(self, pool: RenderPool, job: RenderJob) -> RenderResult:
-        if job in self._kept:
-            self._kept.move_to_end(job)
-            return self._kept[job]
-        result = await pool.render(job)
-        self._kept[job] = result
+    async def get(self, pool: RenderPool, plan: ProjectPlan) -> RenderResult:
+        key = json.dumps(plan.to_json(), sort_keys=True)
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        result = await pool.render(plan, contents=True)
+        self._kept[key] = result
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
         return result
@@ -202,10 +204,10 @@ def create_app(
         request: Request, state: view.PageState
     ) -> tuple[RenderResult | None, str]:
         """The state's project rendered for the preview, or None and the reason it is not."""
-        if state.selection is None:
+        if state.plan is None:
             return None, "Fix the answers above to see the files."
         try:
-            return await previews.get(pool(request), state.selection.job(contents=True)), ""
+            return await previews.get(pool(request), state.plan), ""
         except ScaffoldError as error:
             return None, f"The preview could not be rendered: {error}"
 
@@ -266,22 +268,24 @@ def create_app(
         return JSONResponse(recommend(Answers(given)).to_json())
 
     async def api_preview(request: Request) -> Response:
-        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
-        result = await previews.get(pool(request), selection.job(contents=True))
+        given = answers_of(request.query_params.multi_items())
+        plan = await run_in_threadpool(select, given)
+        result = await previews.get(pool(request), plan)
         return JSONResponse(
             {
-                "name": selection.name,
-                "framework": selection.framework.value,
-                "recommended": selection.recommendation.framework.value,
-                "options": dict(selection.options),
+                "name": plan.name,
+                "framework": plan.framework.value,
+                "recommended": recommendation_for(given).framework.value,
+                "how": plan.how.value,
+                "options": dict(plan.options),
                 "files": [{"path": path, "size": size} for path, size in result.files],
             }
         )
 
     async def api_preview_file(request: Request) -> Response:
         path = request.path_params["path"]
-        selection = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
-        result = await previews.get(pool(request), selection.job(contents=True))
+        plan = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
+        result = await previews.get(pool(request), plan)
         if path not in result.contents:
             return _error(404, f"the project has no file {path!r}")
         text = result.contents[path]
@@ -297,18 +301,16 @@ def create_app(
             known = ", ".join([*MEDIA_TYPES, *FORMAT_ALIASES])
             return _error(404, f"no archive format {asked!r}; use one of {known}")
         try:
-            selection = await run_in_threadpool(
-                select, answers_of(request.query_params.multi_items())
-            )
+            plan = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
         except InvalidAnswersError:
             if "text/html" in request.headers.get("accept", ""):
                 # A browser's form submit: the page again, with the problems.
                 return html("page.html", await page_context(request), status=400)
             raise
-        headers = {"content-disposition": f'attachment; filename="{selection.name}.{asked}"'}
+        headers = {"content-disposition": f'attachment; filename="{plan.name}.{asked}"'}
         if request.method == "HEAD":  # the answers are checked; nothing is rendered
             return Response(media_type=MEDIA_TYPES[archive_format], headers=headers)
-        result = await pool(request).render(selection.job(archive=archive_format))
+        result = await pool(request).render(plan, archive=archive_format)
         return Response(result.archive, media_type=MEDIA_TYPES[archive_format], headers=headers)
 
     async def health(request: Request) -> Response:

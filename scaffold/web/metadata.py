@@ -8,9 +8,10 @@ from scaffold import __version__, options
 from scaffold.criteria import CRITERIA
 from scaffold.errors import InvalidAnswersError, UsageError
 from scaffold.frameworks import FRAMEWORKS, Framework
+from scaffold.plan import FRAMEWORK_KEY
 from scaffold.questions import Question
 from scaffold.web.archive import MEDIA_TYPES
-from scaffold.web.selection import DEFAULT_NAME, FRAMEWORK_KEY, NAME_KEY, form_fields
+from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, form_fields
 
 
 def _choices(question: Question) -> list[dict[str, Any]]:

@@ -20,11 +20,13 @@ import tempfile
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffold.errors import BusyError, TemplateError
-from scaffold.questions import Value
 from scaffold.web.limits import Limits
+
+if TYPE_CHECKING:
+    from scaffold.plan import ProjectPlan
 
 log = logging.getLogger("scaffold.web")
 
@@ -34,19 +36,6 @@ START_TIMEOUT = 120.0
 JOBS_PER_WORKER = 500
 #: Replies carry file lists and, for previews, file contents: allow long lines.
 REPLY_LIMIT = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """One project to render, and what to bring back from it."""
-
-    name: str
-    framework: str
-    options: tuple[tuple[str, Value], ...]
-    #: "zip" or "tar.gz" to get an archive back; None for a preview.
-    archive: str | None = None
-    #: Bring back the text of every file (for the page's file viewer).
-    contents: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,16 +96,9 @@ class _Worker:
         reply: dict[str, Any] = json.loads(line)
         return reply
 
-    async def run(self, job: RenderJob, directory: Path, timeout: float) -> dict[str, Any] | None:
+    async def run(self, job: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
         """Send ``job`` and wait for the reply; None when the worker has gone."""
-        message = {
-            "directory": str(directory),
-            "name": job.name,
-            "framework": job.framework,
-            "options": dict(job.options),
-            "archive": job.archive,
-            "contents": job.contents,
-        }
+        message = dict(job)
         self.jobs += 1
         try:
             self.requests.write(json.dumps(message).encode() + b"\n")
@@ -200,25 +182,37 @@ class RenderPool:
         self._add_worker()
         return True
 
-    async def render(self, job: RenderJob) -> RenderResult:
-        """Render ``job`` in a free worker, in a private directory that is always removed."""
+    async def render(
+        self, plan: ProjectPlan, *, archive: str | None = None, contents: bool = False
+    ) -> RenderResult:
+        """Render ``plan`` in a free worker, in a private directory that is always removed.
+
+        ``archive`` ("zip", "tar.gz") brings the project back as an archive,
+        ``contents`` the text of every file (for the page's file viewer).
+        """
         worker = await self._acquire()
         directory: Path | None = None
         healthy = False
         self._rendering += 1
         try:
             directory = Path(tempfile.mkdtemp(prefix="render-", dir=self.scratch))
-            reply = await worker.run(job, directory, self.limits.timeout)
+            job = {
+                "directory": str(directory),
+                "plan": plan.to_json(),
+                "archive": archive,
+                "contents": contents,
+            }
+            reply = await worker.run(job, self.limits.timeout)
             if reply is None:
                 code = await worker.process.wait()
                 raise TemplateError(f"the render stopped unexpectedly (exit code {code})")
             healthy = True
             if "error" in reply:
                 raise TemplateError(str(reply["error"]))
-            archive = Path(reply["archive"]).read_bytes() if reply.get("archive") else None
+            packed = Path(reply["archive"]).read_bytes() if reply.get("archive") else None
             return RenderResult(
                 files=tuple((str(path), int(size)) for path, size in reply["files"]),
-                archive=archive,
+                archive=packed,
                 contents=reply.get("contents", {}),
             )
         except TimeoutError as error:

@@ -3,7 +3,7 @@
 A query string ``name=shop&framework=flask&size=large&database=postgresql`` is
 the web form of ``scaffold new shop --framework flask -y -d size=large -d
 database=postgresql``: the same keys, values, defaults and error messages, from
-the same library functions. Two conventions belong to HTTP: an empty value
+the same plan builder. Two conventions belong to HTTP: an empty value
 means "not given" (an empty form field), and a repeated key keeps its last
 value, as a repeated ``--data`` does.
 """
@@ -19,13 +19,12 @@ from scaffold import answers, options
 from scaffold.criteria import Answers
 from scaffold.errors import InvalidAnswersError, UsageError
 from scaffold.frameworks import Framework
+from scaffold.plan import FRAMEWORK_KEY, ProjectPlan, build_plan, parse_framework
 from scaffold.questions import Question, Value
 from scaffold.recommender import Recommendation, recommend
-from scaffold.web.pool import RenderJob
 
-#: The query keys that stand for NAME and --framework on the command line.
+#: The query key that stands for NAME on the command line (``framework`` is --framework).
 NAME_KEY = "name"
-FRAMEWORK_KEY = "framework"
 #: The project name when the request gives none (as start.spring.io does).
 DEFAULT_NAME = "demo"
 
@@ -40,70 +39,26 @@ def answers_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return found
 
 
-@dataclass(frozen=True)
-class Selection:
-    """A project every check has passed: what a render needs, and the recommendation behind it."""
+def select(given: Mapping[str, str]) -> ProjectPlan:
+    """The plan of ``given``, checked as ``scaffold new NAME --defaults -d ...`` checks it.
 
-    name: str
-    #: The framework asked for, or None when the recommendation decides.
-    chosen: Framework | None
-    recommendation: Recommendation
-    #: Every option's value for this framework, in copier.yml's order.
-    options: Mapping[str, Value]
-
-    @property
-    def framework(self) -> Framework:
-        """The framework rendered: the one asked for, else the recommended one."""
-        return self.chosen or self.recommendation.framework
-
-    def job(self, archive: str | None = None, *, contents: bool = False) -> RenderJob:
-        """The render job for this project."""
-        return RenderJob(
-            name=self.name,
-            framework=self.framework.value,
-            options=tuple(self.options.items()),
-            archive=archive,
-            contents=contents,
-        )
-
-
-def _framework_option() -> options.TemplateOption:
-    (option,) = (option for option in options.load_options() if option.key == FRAMEWORK_KEY)
-    return option
-
-
-def parse_framework(raw: str) -> Framework:
-    """The framework named by ``raw``, checked against copier.yml's choices (ValueError if none)."""
-    return Framework(str(options.question_for(_framework_option(), {}).parse(raw)))
-
-
-def select(given: Mapping[str, str]) -> Selection:
-    """Check ``given`` as ``scaffold new NAME [--framework F] --defaults -d ...`` would.
-
-    Raises :class:`InvalidAnswersError` naming every problem, as the CLI reports them.
+    ``framework`` stands for ``--framework`` and ``name`` for NAME. Raises
+    :class:`InvalidAnswersError` naming every problem, as the CLI reports them.
     """
     data: dict[str, Any] = dict(given)
     name = data.pop(NAME_KEY, DEFAULT_NAME)
-    raw_framework = data.pop(FRAMEWORK_KEY, None)
-    problems: list[str] = []
-    chosen: Framework | None = None
-    if raw_framework is not None:
-        try:
-            chosen = parse_framework(raw_framework)
-        except ValueError as error:
-            problems.append(str(error))
     try:
-        criteria, option_given = answers.check_project(name, data, chosen and chosen.value)
-    except InvalidAnswersError as error:
-        raise InvalidAnswersError([*problems, *error.problems]) from error
+        return build_plan(name, data)
+    except InvalidAnswersError:
+        raise
     except UsageError as error:  # the name itself: the CLI reports it alone, before the rest
+        problems = []
+        if FRAMEWORK_KEY in data:
+            try:
+                parse_framework(data[FRAMEWORK_KEY])
+            except ValueError as bad:
+                problems.append(str(bad))
         raise InvalidAnswersError([*problems, str(error)]) from error
-    if problems:
-        raise InvalidAnswersError(problems)
-    recommendation = recommend(Answers(criteria))
-    framework = chosen or recommendation.framework
-    resolved = options.resolve(framework.value, name, option_given)
-    return Selection(name, chosen, recommendation, resolved)
 
 
 def recommendation_for(given: Mapping[str, str]) -> Recommendation:

@@ -16,15 +16,13 @@ from scaffold.criteria import CRITERIA_BY_KEY
 from scaffold.errors import InvalidAnswersError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import conflict
+from scaffold.plan import FRAMEWORK_KEY, ProjectPlan, parse_framework
 from scaffold.recommender import Recommendation
 from scaffold.web.selection import (
     DEFAULT_NAME,
-    FRAMEWORK_KEY,
     NAME_KEY,
     Field,
-    Selection,
     form_fields,
-    parse_framework,
     recommendation_for,
     select,
 )
@@ -38,8 +36,8 @@ class PageState:
     """Everything the form and the recommendation show for one set of answers."""
 
     given: Mapping[str, str]
-    #: The validated project, or None while some answer is invalid.
-    selection: Selection | None
+    #: The project's plan, or None while some answer is invalid.
+    plan: ProjectPlan | None
     problems: tuple[str, ...]
     recommendation: Recommendation
     #: The framework asked for (when valid), else None: the recommendation decides.
@@ -77,7 +75,7 @@ class PageState:
     def to_json(self) -> dict[str, Any]:
         """The state of each form field, for the page's script."""
         return {
-            "valid": self.selection is not None,
+            "valid": self.plan is not None,
             "query": self.query,
             "recommended": FRAMEWORKS[self.recommendation.framework].label,
             "frameworks": self.framework_notes(),
@@ -103,21 +101,21 @@ def _text(value: object) -> str:
 def page_state(given: Mapping[str, str]) -> PageState:
     """Check the answers as the CLI would; whatever the outcome, say what the form shows."""
     answers = {key: value for key, value in given.items() if key != FILE_KEY}
-    selection: Selection | None = None
+    plan: ProjectPlan | None = None
     problems: tuple[str, ...] = ()
     try:
-        selection = select(answers)
-        recommendation, chosen = selection.recommendation, selection.chosen
+        plan = select(answers)
     except InvalidAnswersError as error:
         problems = tuple(error.problems)
-        recommendation = recommendation_for(answers)
-        chosen = None
-        with contextlib.suppress(ValueError, KeyError):
-            chosen = parse_framework(answers[FRAMEWORK_KEY])
+    # Shown even while the framework is given and answers are invalid.
+    recommendation = recommendation_for(answers)
+    chosen = None
+    with contextlib.suppress(ValueError, KeyError):
+        chosen = parse_framework(answers[FRAMEWORK_KEY])
     framework = chosen or recommendation.framework
     name = answers.get(NAME_KEY, DEFAULT_NAME)
     fields = tuple(form_fields(framework, name, answers))
-    return PageState(answers, selection, problems, recommendation, chosen, fields)
+    return PageState(answers, plan, problems, recommendation, chosen, fields)
 
 
 def criteria_value(state: PageState, key: str) -> str:

@@ -24,7 +24,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from scaffold.errors import ScaffoldError
 from scaffold.frameworks import Framework
-from scaffold.project import ProjectRequest, list_files, render
+from scaffold.plan import ProjectPlan, build_plan
+from scaffold.project import list_files, render
 from scaffold.template_cache import COMPILE_SETTINGS
 from scaffold.web.archive import write_archive
 
@@ -39,14 +40,12 @@ COMPILED_KEPT = 4096
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Render ``job`` into its directory; list the files, and archive or read them as asked."""
+    """Render the job's plan into its directory; list the files, and archive or read them."""
     directory = Path(job["directory"])
-    name = str(job["name"])
+    plan = ProjectPlan.from_json(job["plan"])
+    name = plan.name
     project = directory / name
-    request = ProjectRequest(
-        name=name, framework=Framework(job["framework"]), options=dict(job["options"]), git=False
-    )
-    render(request, project)
+    render(plan, project)
     files = list_files(project)
     reply: dict[str, Any] = {"files": [[path, (project / path).stat().st_size] for path in files]}
     if archive_format := job.get("archive"):
@@ -119,14 +118,10 @@ def keep_compiled_templates() -> None:
 
 def warm_up(scratch: Path, framework: Framework) -> None:
     """Render a default project once, so the first request finds everything imported and loaded."""
-    from scaffold import options
-
     directory = Path(tempfile.mkdtemp(prefix="warm-up-", dir=scratch))
     try:
-        resolved = options.resolve(framework.value, "warm-up", {})
-        run_job(
-            {"directory": directory, "name": "warm-up", "framework": framework, "options": resolved}
-        )
+        plan = build_plan("warm-up", {"framework": framework})
+        run_job({"directory": directory, "plan": plan.to_json()})
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
