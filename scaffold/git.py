@@ -16,7 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from scaffold import interrupts
@@ -55,6 +55,21 @@ def environment(env: Mapping[str, str] | None = None, *, isolated: bool = False)
     dropped = (lambda key: key.startswith("GIT_")) if isolated else REDIRECTING.__contains__
     clean = {key: value for key, value in os.environ.items() if not dropped(key)}
     return {**clean, **ALWAYS, **(ISOLATED if isolated else {}), **(env or {})}
+
+
+@contextlib.contextmanager
+def copier_environment(env: Mapping[str, str] | None = None) -> Iterator[None]:
+    """The same clean environment for the git that copier runs, plus ``env``, for the block.
+
+    copier runs git through plumbum, which copies the environment when it is
+    imported: the variables are dropped from plumbum's copy, not from ``os.environ``.
+    """
+    from plumbum import local
+
+    with local.env(**(env or {})):
+        for key in REDIRECTING & set(local.env.keys()):
+            del local.env[key]
+        yield
 
 
 def run_git(

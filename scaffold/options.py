@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -297,19 +296,11 @@ def commit_identity(answers: Mapping[str, object]) -> list[str]:
 
 def git_identity() -> dict[str, str]:
     """``user.name`` and ``user.email`` from the user's git configuration, where set."""
-    git = shutil.which("git")
-    if git is None:
+    from scaffold.git import run_git
+
+    if shutil.which("git") is None:
         return {}
-    try:
-        result = subprocess.run(
-            [git, "config", "--get-regexp", r"^user\.(name|email)$"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
+    result = run_git(["config", "--get-regexp", r"^user\.(name|email)$"], check=False, timeout=5)
     pairs = (line.partition(" ") for line in result.stdout.splitlines())
     return {key: value.strip() for key, _, value in pairs}
 

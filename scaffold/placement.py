@@ -39,7 +39,6 @@ from scaffold.errors import (
     ClashError,
     DataFileError,
     DestinationError,
-    GitConfigError,
     GitError,
     PartialOutputKept,
     ScaffoldError,
@@ -47,7 +46,7 @@ from scaffold.errors import (
     UsageError,
 )
 from scaffold.frameworks import FRAMEWORKS, Framework
-from scaffold.git import LITERAL_PATHS, run_git
+from scaffold.git import LITERAL_PATHS, last_line, run_git
 from scaffold.options import commit_identity
 from scaffold.plan import ProjectPlan
 from scaffold.progress import Steps
@@ -256,17 +255,17 @@ def create_project(
     """Make the project of ``plan`` in ``output_dir / plan.name``, all or nothing.
 
     The switches are those of ``scaffold new`` (``--force``, ``--no-git``,
-    ``--keep-on-failure``, ``--parents``); ``steps`` shows progress.
+    ``--keep-on-failure``, ``--parents``); ``steps`` shows progress (none without).
     """
     plan = _checked(plan)
     destination = _destination(
         output_dir, force=force, git=git, keep_on_failure=keep_on_failure, parents=parents
     )
     target = destination.target(plan)
-    steps = steps or Steps()
+    title = f"Rendering the {FRAMEWORKS[plan.framework].label} template"
     with _claim(plan, destination) as staging:
         staged = staging / plan.name
-        with steps.step(f"Rendering the {FRAMEWORKS[plan.framework].label} template"):
+        with steps.step(title) if steps else contextlib.nullcontext():
             project.render(plan, staged)
         project.write_env_file(staged, plan)
         files = list_files(staged)
@@ -297,11 +296,9 @@ def commit_file(result: ProjectResult, plan: ProjectPlan, name: str, message: st
     if not result.own_repository or shutil.which("git") is None:
         return False
     identity = commit_identity(plan.options)
-    try:
-        _git(result.path, "add", "--", name)
-        _git(result.path, *identity, "commit", "-q", "-m", message, "--", name)
-    except GitError as error:
-        raise GitError(f"git could not commit {name} ({error}); commit it yourself") from error
+    for args in (["add", "--", name], [*identity, "commit", "-q", "-m", message, "--", name]):
+        if (done := _git(result.path, *args, check=False)).returncode:
+            raise GitError(f"git could not commit {name} ({last_line(done)}); commit it yourself")
     return True
 
 
@@ -438,20 +435,16 @@ def init_repository(staged: Path, plan: ProjectPlan, target: Path) -> str:
     if inside.returncode == 0 and inside.stdout.strip() == "true":
         return "The target is inside an existing git repository; skipped git init."
     identity = commit_identity(plan.options)
-    try:
-        for args in (
-            ["init", "-q"],
-            ["add", "-A"],
-            [*identity, "commit", "-q", "-m", "Initial commit from scaffold"],
-        ):
-            _git(staged, *args)
-    except GitConfigError:
-        raise
-    except GitError as error:
-        raise GitError(
-            f"git could not make the first commit ({error}); nothing was written. "
-            "Fix git, or pass --no-git and commit the files yourself"
-        ) from error
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        [*identity, "commit", "-q", "-m", "Initial commit from scaffold"],
+    ):
+        if (result := _git(staged, *args, check=False)).returncode:
+            raise GitError(
+                f"git could not make the first commit ({last_line(result)}); nothing was "
+                "written. Fix git, or pass --no-git and commit the files yourself"
+            )
     return "Created a git repository with a first commit."
 
 

@@ -29,18 +29,20 @@ def render(plan: ProjectPlan, destination: Path) -> None:
     from the folder is what keeps ``scaffold new`` as fast as ``copier copy``.
     """
     from scaffold.copier_worker import run_copy
+    from scaffold.git import copier_environment
 
     try:
-        run_copy(
-            str(templates_root()),
-            destination,
-            data=plan.copier_data,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            cleanup_on_error=False,
-        )
+        with copier_environment():
+            run_copy(
+                str(templates_root()),
+                destination,
+                data=plan.copier_data,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=False,
+                cleanup_on_error=False,
+            )
     except OSError:
         raise
     except Exception as error:  # copier and Jinja raise many types; all mean the render failed

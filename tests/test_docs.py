@@ -383,6 +383,36 @@ def _output(command: list[str]) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def readme_python_examples() -> list[str]:
+    """The ```python blocks of the README's "Use it from Python" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Use it from Python\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+
+
+def test_the_readme_python_example_makes_a_project_in_a_fresh_directory(tmp_path):
+    from helpers import clean_env
+
+    (example,) = readme_python_examples()
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        cwd=tmp_path,
+        env=clean_env(HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first, second, problems = result.stdout.splitlines()
+    assert first == "django recommended"
+    project = tmp_path / "projects" / "shop"
+    assert second == f"shop {len(list(p for p in project.rglob('*') if p.is_file()))} files"
+    assert (project / "manage.py").is_file() and not (project / ".git").exists()
+    assert "size=huge" in problems and "rails" in problems
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["projects"]
+
+
 def update() -> None:
     """Rewrite every quoted block from the code."""
     for (path, name), generate in BLOCKS.items():

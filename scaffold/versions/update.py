@@ -342,15 +342,16 @@ def apply_update(
     conflict: ConflictMode = "inline",
 ) -> UpdateResult:
     """Merge the installed template version and ``answers`` into the checked project."""
-    import plumbum
     from copier import run_update
+
+    from scaffold.git import copier_environment
 
     previous = check(project, history).current
     env = history.git_env()
     _check_reachable(project, history, env, previous)
     _check_writable(project.path)
     try:
-        with _copier_scratch(), _set_aside(project.path) as set_aside, plumbum.local.env(**env):
+        with _copier_scratch(), _set_aside(project.path) as set_aside, copier_environment(env):
             run_update(
                 dst_path=project.path,
                 data={"framework": project.framework.value, **answers},
@@ -517,7 +518,7 @@ def _check_reachable(
     listed = run_git(
         ["ls-remote", "--tags", TEMPLATE_URL],
         cwd=project.path,
-        env={**os.environ, **env},
+        env=env,
         check=False,
     )
     reached = {}
