@@ -26,8 +26,9 @@ from scaffold.errors import (
     ScaffoldError,
     UsageError,
 )
+from scaffold.frameworks import Framework
 
-FRAMEWORK_NAMES = ("django", "flask", "fastapi")
+FRAMEWORK_NAMES = tuple(framework.value for framework in Framework)
 INSTALLER_NAMES = ("auto", "uv", "pip")
 CONFLICT_MODES = ("inline", "rej")
 

@@ -63,6 +63,21 @@ class FrameworkInfo:
     pages: tuple[str, ...]
     #: Creates the first account of a built-in admin site, when the framework has one.
     superuser_command: str | None = None
+    #: It brings its own user accounts, so the ``auth`` option is not asked for it.
+    builtin_accounts: bool = False
+    #: Why it cannot do without a database; empty when it can (``database=none``).
+    needs_database: str = ""
+
+    @property
+    def hosts_variable(self) -> str:
+        """The environment variable listing the host names the application answers to."""
+        (key,) = (key for key in self.development_env if key.endswith("HOSTS"))
+        return key
+
+    @property
+    def migrate_command(self) -> str:
+        """The command that applies the migrations (``{package}`` left to fill in)."""
+        return self.setup_commands[0]
 
     def setup(self, package: str, database: str) -> list[str]:
         """The one-time set-up commands for a project with this package and database."""
@@ -134,6 +149,8 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         production_command="gunicorn {package}.wsgi",
         pages=("/", "/admin/login/"),
         superuser_command="python manage.py createsuperuser",
+        builtin_accounts=True,
+        needs_database="Django's admin and authentication need a database",
     ),
     Framework.FLASK: FrameworkInfo(
         framework=Framework.FLASK,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scaffold import names
 from scaffold.errors import InvalidAnswersError, TemplateError, UsageError
+from scaffold.frameworks import FRAMEWORKS
 from scaffold.questions import Choice, Kind, Question, Value, parse_bool, unknown_key_message
 
 CONFIG_FILE = "copier.yml"
@@ -29,12 +30,23 @@ CONFIG_FILE = "copier.yml"
 SET_BY_SCAFFOLD = ("framework", "project_name")
 #: Options that differ for every project, so they have no personal default.
 PER_PROJECT = ("package_name", "description")
-#: Which projects a conditional question (copier.yml's ``when:``) is asked for, in
-#: words: the condition itself is template logic a user should never see.
-ASKED_ONLY_FOR: Mapping[str, str] = {
-    "postgres_version": "PostgreSQL projects",
-    "auth": "Flask and FastAPI projects with a database (Django always has its own accounts)",
-}
+
+
+def _asked_only_for() -> dict[str, str]:
+    """Which projects each conditional question (copier.yml's ``when:``) is asked for, in words.
+
+    The condition itself is template logic a user should never see.
+    """
+    own = [info.label for info in FRAMEWORKS.values() if info.builtin_accounts]
+    others = [info.label for info in FRAMEWORKS.values() if not info.builtin_accounts]
+    accounts = f"{' and '.join(others)} projects with a database"
+    if own:
+        has = "always has its" if len(own) == 1 else "always have their"
+        accounts += f" ({' and '.join(own)} {has} own accounts)"
+    return {"postgres_version": "PostgreSQL projects", "auth": accounts}
+
+
+ASKED_ONLY_FOR: Mapping[str, str] = _asked_only_for()
 #: How to mend a --data answer to a question that does not apply, besides leaving it out.
 _NOT_APPLICABLE_REMEDY: Mapping[str, str] = {"postgres_version": "add -d database=postgresql"}
 #: Checks copier.yml cannot express; they run before the template's own validator.

@@ -177,9 +177,10 @@ def test_bundled_templates_render_with_unsafe_features_off(tmp_path):
     """The templates need no --trust: copier's own unsafe check passes with unsafe=False."""
     from copier import run_copy
 
+    from scaffold.frameworks import Framework
     from scaffold.options import templates_root
 
-    for framework in ("django", "flask", "fastapi"):
+    for framework in Framework:
         destination = tmp_path / framework
         data = {"framework": framework, "project_name": "demo"}
         run_copy(
