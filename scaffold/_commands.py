@@ -18,7 +18,6 @@ from scaffold import answers
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY, Answers
 from scaffold.errors import (
     EXIT_UPDATE_AVAILABLE,
-    InstallError,
     InvalidAnswersError,
     UpdateConflictError,
     UsageError,
@@ -37,9 +36,7 @@ from scaffold.report import (
 if TYPE_CHECKING:
     from scaffold.install import Installer
     from scaffold.options import Asker
-    from scaffold.placement import ProjectResult
     from scaffold.plan import ProjectPlan
-    from scaffold.progress import Steps
     from scaffold.versions.update import Project
 
 
@@ -137,15 +134,25 @@ def new_command(args: argparse.Namespace) -> int:
     name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
     given = answers.gather(args.data_file, args.data)
     data: dict[str, object] = dict(given.data)
+    # -d framework=... is refused with the others: the framework has its own option.
+    misplaced = (
+        answers.unknown_keys({FRAMEWORK_KEY: data.pop(FRAMEWORK_KEY)}, [])
+        if (FRAMEWORK_KEY in data)
+        else []
+    )
     # --framework, else the framework a project's own answers file records.
     if direct := args.framework or given.framework:
         data[FRAMEWORK_KEY] = direct
     try:
         check_answers(name, data)
+    except InvalidAnswersError as error:
+        raise InvalidAnswersError([*misplaced, *error.problems]) from error
     except UsageError as error:
-        if args.name != "." or isinstance(error, InvalidAnswersError):
+        if args.name != ".":
             raise
         raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
+    if misplaced:
+        raise InvalidAnswersError(misplaced)
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
     framework = Framework(direct) if direct else None
@@ -254,65 +261,28 @@ def _create(
     )
     for note in result.notes:
         print(f"  {note}")
-    package, database = str(plan.options["package_name"]), str(plan.options["database"])
-    setup = FRAMEWORKS[plan.framework].setup(package, database)
     installed = args.install or args.check
     if installed:
         try:
-            locked = install.install(result.path, installer, steps)
-            _note_lock(result, plan, locked=locked)
-            _set_up_and_check(result.path, setup, check=args.check, steps=steps)
-        except InstallError as error:
-            raise InstallError(
-                f"{error}; the project itself is complete in {result.path}", details=error.details
-            ) from error
+            notes = install.set_up(result, plan, installer, check=args.check, steps=steps)
         except KeyboardInterrupt:
             _note(f"interrupted; the project itself is complete in {result.path}")
             raise
+        for note in notes:
+            print(f"  {note}")
     print()
     print(
         format_next_steps(
             _display_path(result.path),
             plan.framework,
-            package,
-            database,
+            str(plan.options["package_name"]),
+            str(plan.options["database"]),
             postgres_version=_text_or_none(plan.options.get("postgres_version")),
             installed=installed,
             tested=args.check,
         )
     )
     return 0
-
-
-def _note_lock(result: ProjectResult, plan: ProjectPlan, *, locked: bool) -> None:
-    """Commit a new uv.lock in scaffold's own repository, and say what there is to lock."""
-    from scaffold.install import LOCK_FILE
-    from scaffold.placement import commit_file
-
-    if not locked:
-        print(
-            f"  No {LOCK_FILE}: pip installs from the version ranges; "
-            f"'uv lock' writes one (see the README)."
-        )
-    elif commit_file(result, plan, LOCK_FILE, "Lock the dependencies with uv"):
-        print(f"  Wrote {LOCK_FILE} with the exact versions installed, and committed it.")
-    else:
-        print(f"  Wrote {LOCK_FILE} with the exact versions installed; commit it.")
-
-
-def _set_up_and_check(project: Path, setup: list[str], *, check: bool, steps: Steps) -> None:
-    """Run the project's one-time set-up and, with --check, its tests alongside."""
-    from scaffold import install
-
-    commands = install.setup_commands(project, setup)
-    if not check:
-        install.run(commands, project, steps)
-        return
-    commands.append(install.check_command(project))
-    title = " and ".join([*setup, "the project's tests"])
-    *_, test_output = install.run_together(commands, f"Running {title}", project, steps)
-    summary = test_output.strip().splitlines()[-1] if test_output.strip() else ""
-    print(f"  Tests: {summary.strip('= ')}")
 
 
 def _text_or_none(value: Value | None) -> str | None:

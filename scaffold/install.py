@@ -24,11 +24,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from scaffold import interrupts
 from scaffold.errors import InstallError, UsageError
 from scaffold.progress import Steps
+
+if TYPE_CHECKING:
+    from scaffold.placement import ProjectResult
+    from scaffold.plan import ProjectPlan
 
 Installer = Literal["auto", "uv", "pip"]
 INSTALLERS: tuple[Installer, ...] = ("auto", "uv", "pip")
@@ -249,3 +253,43 @@ def install(project: Path, installer: Installer, steps: Steps) -> bool:
                     path.unlink(missing_ok=True)
         raise
     return (project / LOCK_FILE) in made and (project / LOCK_FILE).exists()
+
+
+def set_up(
+    result: ProjectResult, plan: ProjectPlan, installer: Installer, *, check: bool, steps: Steps
+) -> list[str]:
+    """Install a new project, commit its lock, run its set-up (and tests): notes on what happened.
+
+    With ``check`` the project's tests run alongside the set-up. A failure says
+    the project itself is complete: only the installation failed.
+    """
+    from scaffold.frameworks import FRAMEWORKS
+    from scaffold.placement import commit_file
+
+    project = result.path
+    package, database = str(plan.options["package_name"]), str(plan.options["database"])
+    setup = FRAMEWORKS[plan.framework].setup(package, database)
+    notes = []
+    try:
+        if not install(project, installer, steps):
+            notes.append(
+                f"No {LOCK_FILE}: pip installs from the version ranges; "
+                "'uv lock' writes one (see the README)."
+            )
+        elif commit_file(result, plan, LOCK_FILE, "Lock the dependencies with uv"):
+            notes.append(f"Wrote {LOCK_FILE} with the exact versions installed, and committed it.")
+        else:
+            notes.append(f"Wrote {LOCK_FILE} with the exact versions installed; commit it.")
+        commands = setup_commands(project, setup)
+        if not check:
+            run(commands, project, steps)
+            return notes
+        commands.append(check_command(project))
+        title = " and ".join([*setup, "the project's tests"])
+        *_, test_output = run_together(commands, f"Running {title}", project, steps)
+    except InstallError as error:
+        raise InstallError(
+            f"{error}; the project itself is complete in {project}", details=error.details
+        ) from error
+    summary = test_output.strip().splitlines()[-1] if test_output.strip() else ""
+    return [*notes, f"Tests: {summary.strip('= ')}"]
