@@ -178,6 +178,27 @@ def test_change_a_criterion_at_the_summary(workdir):
     assert _read_answers(workdir / "shop")["framework"] == "django"
 
 
+def test_a_framework_changed_at_the_summary_takes_its_own_defaults(workdir):
+    child = spawn(["new", "shop", "--no-git"], workdir)
+    _criteria_with_defaults(child)
+    answer(child, ENTER)  # Flask, as recommended
+    answer(child, ENTER)  # customize? no
+    child.expect("description: A Flask web application")
+    answer(child, DOWN + ENTER)  # change an answer
+    answer(child, DOWN * len(CRITERIA) + ENTER, after="<- None, back to the summary")  # framework
+    answer(child, DOWN + ENTER)  # Flask (recommended), Django, FastAPI: Django
+    child.expect("description: A Django web application")  # the default follows the framework
+    answer(child, ENTER)  # create
+    status, _signal, output = finish(child)
+    assert status == 0, output
+    answers = _read_answers(workdir / "shop")
+    assert answers["framework"] == "django"
+    assert answers["description"] == "A Django web application"
+    assert "A Flask" not in (workdir / "shop" / "pyproject.toml").read_text()
+    record = (workdir / "shop" / "docs" / "decisions" / "0001-framework.md").read_text()
+    assert "- How: Django was chosen over the recommended Flask" in record
+
+
 def test_change_an_option_at_the_summary(workdir):
     child = spawn(["new", "shop", "--no-git", "--framework", "fastapi"], workdir)
     answer(child, ENTER)  # customize? no: defaults
