@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from scaffold import options
 from scaffold.bounded import Format, read_mapping
 from scaffold.criteria import CRITERIA, CRITERIA_BY_KEY
 from scaffold.errors import DataFileError, InvalidAnswersError
 from scaffold.frameworks import Framework
-from scaffold.questions import Value, parse_bool, parse_data_pairs, unknown_key_message
+from scaffold.questions import parse_bool, parse_data_pairs, unknown_key_message
 
 #: Keys that look like answers but are given another way.
 REDIRECTED_KEYS: Mapping[str, str] = {
@@ -123,31 +122,6 @@ def check_criteria(data: Mapping[str, Any]) -> dict[str, str]:
     if problems:
         raise InvalidAnswersError(problems)
     return given
-
-
-def check_project(
-    project_name: str, data: Mapping[str, Any], framework: str | None = None
-) -> tuple[dict[str, str], dict[str, Value]]:
-    """The criteria and project options of ``data``, checked before any question or render.
-
-    Every unknown key, bad value and conflict with an explicit ``framework`` is
-    reported in one :class:`InvalidAnswersError`; a bad project name raises a
-    :class:`UsageError` of its own. The command line and the web server both call this.
-    """
-    option_keys = options.option_keys()
-    criteria_given, value_problems = parse_criteria(data)
-    problems = unknown_keys(data, criteria_keys() + option_keys) + value_problems
-    option_data = {key: value for key, value in data.items() if key in option_keys}
-    option_given: dict[str, Value] = {}
-    try:
-        option_given = options.check_given(project_name, option_data)
-    except InvalidAnswersError as error:
-        problems += error.problems
-    if framework and (conflict := options.conflict(framework, option_given)):
-        problems.append(conflict)
-    if problems:
-        raise InvalidAnswersError(problems)
-    return criteria_given, option_given
 
 
 def criteria_keys() -> list[str]:

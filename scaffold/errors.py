@@ -82,10 +82,6 @@ class InstallError(ScaffoldError):
     """A command run to install or check the generated project failed."""
 
 
-class NoTerminalError(ScaffoldError):
-    """A question had to be asked but there is no terminal to ask it on."""
-
-
 class MissingExtraError(ScaffoldError):
     """A command needs an optional extra that is not installed (``scaffold-starter[web]``)."""
 
