@@ -90,6 +90,7 @@ SHADOWED_MODULES = frozenset(
         "pluggy",
         "iniconfig",
         "ruff",
+        "pre_commit",
         "mypy",
         "mypyc",
         "mypy_django_plugin",

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -375,8 +376,21 @@ def test_the_readme_installs_and_upgrades_scaffold_each_way(tmp_path):
         assert hint.startswith("scaffold: error: scaffold serve needs the web extra"), hint
         assert "scaffold-starter[web]" in hint, hint
         shell(way, hint.split("install it with: ", 1)[1])
-        python = f"$(head -1 {command} | cut -c3- | cut -d ' ' -f1)"  # its shebang's python
-        shell(way, f'"{python}" -c "import uvicorn, starlette"')
+        shell(way, f"readlink -f {command} > script.txt")
+        script = Path((tmp_path / way / "script.txt").read_text().strip())
+        shell(way, f'"{_script_python(script)}" -c "import uvicorn, starlette"')
+
+
+def _script_python(script: Path) -> str:
+    """The interpreter a console script runs: its shebang's, or that of uv's sh trampoline.
+
+    uv writes ``#!/bin/sh`` and an ``exec`` line when the interpreter's path is
+    too long for a shebang.
+    """
+    first, second = [*script.read_text().splitlines(), ""][:2]
+    if first.startswith("#!/bin/sh") and "exec'" in second:
+        return shlex.split(second.split("exec'", 1)[1])[0]
+    return first.removeprefix("#!").split()[0]
 
 
 def _output(command: list[str]) -> str:

@@ -27,6 +27,7 @@ import pytest
 
 from helpers import clean_env, free_port, run_scaffold, scaffold_command
 from scaffold.errors import ArchiveError
+from scaffold.web.app import MAX_QUERY_BYTES
 from scaffold.web.archive import member_name, members, write_archive
 from scaffold.web.server import allowed_hosts, exposure_warning
 from webserver import query, serving, start_server
@@ -90,7 +91,7 @@ def test_no_cross_origin_reads_are_allowed(server):
 
 
 def test_request_size_is_bounded(server):
-    long = server.get(f"/api/preview?description={'a' * 9000}")
+    long = server.get(f"/api/preview?description={'a' * (MAX_QUERY_BYTES + 1)}")
     assert long.status == 414 and "longer than" in long.json()["error"]
     with_body = server.request("/api/preview", method="GET", body=b"x" * 10)
     assert with_body.status == 413
