@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def client_address(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The address limits count a client by (django-axes' AXES_CLIENT_IP_CALLABLE).
 
     The connection's address, unless the site is behind a proxy (BEHIND_PROXY):
@@ -60,6 +60,6 @@ def sign_up_allowed(request: HttpRequest) -> bool:
     The count starts with the client's first attempt and expires a period
     later; `add` and `incr` are atomic, so workers sharing Redis count exactly.
     """
-    key = f"signups:{client_address(request)}"
+    key = f"signups:{client_ip(request)}"
     cache.add(key, 0, timeout=int(settings.SIGNUP_LIMIT_PERIOD.total_seconds()))
     return cache.incr(key) <= settings.SIGNUP_LIMIT
