@@ -44,6 +44,7 @@ from helpers import (
     tmpfs,
 )
 from scaffold.criteria import Answers
+from scaffold.distribution import installation
 from scaffold.frameworks import Framework
 from scaffold.recommender import recommend
 from scaffold.versions.history import bundle_versions
@@ -474,9 +475,10 @@ def test_update_refusals(project, home, prepare, expected):
     result = run(["update"], project, home)
     assert result.returncode == 1, result.stdout
     assert expected in error_line(result)
-    if prepare == "newer-version":  # this checkout is installed editable: pull, reinstall
+    if prepare == "newer-version":  # this checkout's install: pull, then reinstall it
         assert f"; upgrade scaffold (git -C {ROOT} pull && " in error_line(result)
-        assert error_line(result).endswith(f" install -e {ROOT}) and try again")
+        reinstall = "-e" if installation().editable else "--upgrade"
+        assert error_line(result).endswith(f" install {reinstall} {ROOT}) and try again")
     assert tree(project) == before
     if prepare in (
         "no-answers",

@@ -26,6 +26,7 @@ from urllib.parse import quote
 import pytest
 
 from helpers import clean_env, free_port, run_scaffold, scaffold_command
+from scaffold.distribution import installation
 from scaffold.errors import ArchiveError
 from scaffold.web.app import MAX_QUERY_BYTES
 from scaffold.web.archive import member_name, members, write_archive
@@ -205,8 +206,10 @@ def test_without_the_web_extra_it_says_how_to_install_it(workdir):
         "scaffold: error: scaffold serve needs the web extra (uvicorn is not installed); "
         "install it with: "
     )
-    # This checkout is installed editable: the hint adds the extra to that install.
-    assert message.endswith(f" -e '{Path(__file__).resolve().parent.parent}[web]'"), message
+    # The hint adds the extra to this checkout's own install, editable (by hand) or not (CI).
+    checkout = Path(__file__).resolve().parent.parent
+    editable = "-e " if installation().editable else ""
+    assert message.endswith(f" install {editable}'{checkout}[web]'"), message
 
 
 def test_a_port_in_use_is_a_one_line_error(server, workdir):
