@@ -20,7 +20,6 @@ package: only maintainers release, from a clone, and users' installs have no use
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -30,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
-from scaffold.errors import TemplateHistoryError  # noqa: E402
+from scaffold.errors import ScaffoldError, TemplateHistoryError  # noqa: E402
+from scaffold.git import run_git  # noqa: E402
 from scaffold.versions.history import build_history, is_release, tag_of  # noqa: E402
 from scaffold.versions.source import releases_of  # noqa: E402
 
@@ -40,17 +40,13 @@ TABLE = "[tool.hatch.build.hooks.custom.releases]"
 VERSION_LINE = re.compile(r'^__version__ = "([^"]+)"$', re.MULTILINE)
 
 
-class ReleaseError(Exception):
+class ReleaseError(ScaffoldError):
     """A reason not to release, said in one line."""
 
 
 def git(*args: str) -> str:
-    """Run git in the checkout; its output, or a ReleaseError with git's last line."""
-    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines() or ["failed"]
-        raise ReleaseError(f"git {args[0]}: {lines[-1]}")
-    return result.stdout.strip()
+    """Run git in the checkout as scaffold does; its output, or a ReleaseError saying why."""
+    return run_git(args, cwd=ROOT, failure=ReleaseError).stdout.strip()
 
 
 def declared_version() -> str:
@@ -147,7 +143,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         print(release(argv[0] if argv else None))
-    except ReleaseError as error:
+    except ScaffoldError as error:  # a ReleaseError, or a git configuration git cannot read
         print(f"release: error: {error}", file=sys.stderr)
         return 1
     return 0
