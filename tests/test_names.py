@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from helpers import run_scaffold
 from scaffold import options
 from scaffold.errors import UsageError
 from scaffold.frameworks import Framework
+from scaffold.install import find_uv
 from scaffold.names import (
     MAX_NAME_LENGTH,
     MAX_PACKAGE_LENGTH,
@@ -256,6 +260,13 @@ def test_no_dependency_of_the_generated_project_is_accepted_as_its_name(tmp_path
         ("uvicorn-worker", "fastapi", []),
         ("flask-migrate", "flask", []),
         ("hatchling", "flask", []),
+        # Dependencies of dependencies: uv refuses to lock a project named after one too.
+        ("PyYAML", "fastapi", []),
+        ("typing-inspection", "fastapi", []),
+        ("packaging", "flask", []),
+        ("asgiref", "django", []),
+        ("itsdangerous", "flask", []),
+        ("argon2-cffi", "fastapi", ["-d", "auth=yes"]),
     ],
 )
 def test_a_name_the_project_installs_is_refused_and_the_suggestion_renders(
@@ -274,6 +285,35 @@ def test_a_name_the_project_installs_is_refused_and_the_suggestion_renders(
     assert distribution_of_project(project) not in {
         canonicalize_name(requirement) for requirement in _requirements(project)
     }
+
+
+@pytest.mark.e2e
+def test_uv_locks_the_suggestion_for_a_dependency_of_a_dependency(tmp_path):
+    """PyYAML comes with uvicorn[standard]: uv cannot lock a FastAPI project of that name,
+    and locks the one scaffold suggests instead."""
+    uv = find_uv()
+    assert uv, "uv is a test dependency"
+    refused = run_scaffold(["new", "PyYAML", "-y", "--framework", "fastapi", "--no-git"], tmp_path)
+    suggestion = re.search(r"try '([^']+)'$", refused.stderr.strip())
+    assert refused.returncode == 2 and suggestion, refused.stderr
+    suggested = render_project(tmp_path, Framework.FASTAPI, name=suggestion[1])
+    # The same project under the refused distribution name, as scaffold would have made it.
+    forced = tmp_path / "forced"
+    shutil.copytree(suggested, forced)
+    pyproject = forced / "pyproject.toml"
+    own_name = f'name = "{distribution_of_project(suggested)}"'
+    assert own_name in pyproject.read_text()
+    pyproject.write_text(pyproject.read_text().replace(own_name, 'name = "pyyaml"', 1))
+
+    def lock(project: Path) -> subprocess.CompletedProcess[str]:
+        command = [str(uv), "lock", "--quiet", "--python", sys.executable]
+        return subprocess.run(
+            command, cwd=project, capture_output=True, text=True, check=False, timeout=600
+        )
+
+    assert lock(suggested).returncode == 0
+    failed = lock(forced)
+    assert failed.returncode != 0 and "pyyaml" in failed.stderr.lower(), failed.stderr
 
 
 def test_a_package_name_given_directly_gets_a_package_suggestion():

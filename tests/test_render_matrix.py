@@ -29,6 +29,7 @@ from allpairspy import AllPairs
 from packaging.requirements import Requirement
 
 from helpers import FRAMEWORK_PARAMS
+from scaffold.dependencies import dependency_names
 from scaffold.frameworks import Framework
 from scaffold.names import SHADOWED_MODULES
 from scaffold.options import load_options, templates_root
@@ -36,6 +37,7 @@ from scaffold.plan import ProjectPlan
 from scaffold.project import render
 
 RUFF = Path(sys.executable).parent / "ruff"
+ROOT = Path(__file__).resolve().parent.parent
 FIXED_ANSWERS = {
     "package_name": "svc",
     "description": "A service",
@@ -199,6 +201,7 @@ def dependencies(project: Path) -> list[str]:
 class InstalledCombinations:
     """Every Python-relevant combination of one framework, and a venv with all they need."""
 
+    framework: Framework
     projects: list[tuple[dict[str, object], Path]]
     bin_dir: Path
     requirements: list[str]
@@ -219,7 +222,8 @@ def installed_combinations(request, tmp_path_factory) -> InstalledCombinations:
         render(ProjectPlan(name="svc", framework=framework, options=answers), destination)
         projects.append((options, destination))
     requirements = sorted({req for _, project in projects for req in dependencies(project)})
-    return InstalledCombinations(projects, make_venv(root / "venv", *requirements), requirements)
+    bin_dir = make_venv(root / "venv", *requirements)
+    return InstalledCombinations(framework, projects, bin_dir, requirements)
 
 
 @pytest.mark.e2e
@@ -280,6 +284,66 @@ def test_no_package_name_may_shadow_a_module_the_project_imports(installed_combi
     assert importable, by_distribution
     missing = sorted(importable - SHADOWED_MODULES)
     assert not missing, f"scaffold.names.SHADOWED_MODULES lacks {missing}"
+
+
+#: The options that change only configuration files, fixed for the combinations above.
+CONFIGURATION = {
+    "python_version": "3.11",
+    "postgres_version": "17",
+    "docker": True,
+    "ci": "github",
+    "license": "MIT",
+}
+
+#: Lists the distributions installed in an environment.
+INSTALLED_DISTRIBUTIONS = """\
+import json
+from importlib.metadata import distributions
+
+print(json.dumps(sorted({distribution.metadata["Name"] for distribution in distributions()})))
+"""
+
+
+@pytest.mark.e2e
+def test_nothing_a_project_installs_is_accepted_as_its_name(installed_combinations):
+    """Every distribution the resolver installs for the projects, dependencies of dependencies
+    included, is a name scaffold refuses (uv cannot lock a project named after one)."""
+    result = subprocess.run(
+        [str(installed_combinations.bin_dir / "python"), "-c", INSTALLED_DISTRIBUTIONS],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {canonical(name) for name in json.loads(result.stdout)} - {"pip", "setuptools"}
+    refused = {
+        name
+        for options, _project in installed_combinations.projects
+        for name in dependency_names(
+            installed_combinations.framework.value,
+            {**FIXED_ANSWERS, **CONFIGURATION, **options},
+        )
+    }
+    assert len(installed) > len(installed_combinations.requirements)
+    missing = sorted(installed - refused)
+    assert not missing, f"accepted as names: {missing}; run: python tools/dependency_closure.py"
+
+
+def test_every_requirement_the_templates_render_has_its_dependencies_resolved():
+    """The resolved dependencies cover every requirement of every option combination."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "dependency_closure.py"), "--missing"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = json.loads((ROOT / "scaffold" / "dependency_closure.json").read_text())
+    assert (
+        "pyyaml"
+        in listed["requirements"][
+            next(entry for entry in listed["requirements"] if entry.startswith("uvicorn[standard]"))
+        ]
+    )
 
 
 def canonical(distribution: str) -> str:
