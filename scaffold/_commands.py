@@ -179,7 +179,7 @@ def new_command(args: argparse.Namespace) -> int:
 def _show_choice(plan: ProjectPlan) -> None:
     """Without prompts: the recommendation followed, or what overriding it costs."""
     from scaffold.decision import How
-    from scaffold.wizard import warn_override
+    from scaffold.report import warn_override
 
     if plan.recommendation is None:
         return

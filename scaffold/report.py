@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import sys
 import textwrap
 from collections.abc import Iterable, Mapping
 
@@ -109,6 +110,14 @@ def format_summary(recommendation: Recommendation, width: int = DEFAULT_WIDTH) -
             *bullets(recommendation.reasons, width),
         ]
     )
+
+
+def warn_override(
+    recommendation: Recommendation, chosen: Framework, among: Mapping[str, str] | None = None
+) -> None:
+    """Print, once, what the user's answers say choosing ``chosen`` gives up."""
+    if warning := format_override(recommendation, chosen, terminal_width(), among=among):
+        print(warning, file=sys.stderr)
 
 
 def format_override(

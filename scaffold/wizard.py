@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 from collections.abc import Mapping
 
 from scaffold import prompts
@@ -24,24 +23,16 @@ from scaffold.questions import Question, Value, format_value
 from scaffold.recommender import Recommendation, recommend
 from scaffold.report import (
     format_answers,
-    format_override,
     format_recommendation,
     format_summary,
     terminal_width,
+    warn_override,
 )
 
 
 def plan_project(name: str, answers: Mapping[str, object]) -> ProjectPlan:
     """Ask what ``answers`` leave open, then review; the plan the user accepted."""
     return _Wizard(name, answers).run()
-
-
-def warn_override(
-    recommendation: Recommendation, chosen: Framework, among: Mapping[str, str] | None = None
-) -> None:
-    """Print, once, what the user's answers say choosing ``chosen`` gives up."""
-    if warning := format_override(recommendation, chosen, terminal_width(), among=among):
-        print(warning, file=sys.stderr)
 
 
 class _Wizard:
