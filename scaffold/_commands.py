@@ -22,7 +22,7 @@ from scaffold.errors import (
     UpdateConflictError,
     UsageError,
 )
-from scaffold.frameworks import FRAMEWORKS, Framework
+from scaffold.frameworks import FRAMEWORKS
 from scaffold.questions import Value, format_value
 from scaffold.recommender import recommend
 from scaffold.report import (
@@ -128,36 +128,25 @@ def new_command(args: argparse.Namespace) -> int:
     """Recommend a framework (or take --framework), render the project, optionally install it."""
     from scaffold import options
     from scaffold.placement import check_destination
-    from scaffold.plan import FRAMEWORK_KEY, build_plan, check_answers
+    from scaffold.plan import FRAMEWORK_KEY, build_plan, parse_framework
 
     # Everything already known is checked before the first question.
     name, output_dir = _name_and_parent(args.name, Path(args.output_dir))
     given = answers.gather(args.data_file, args.data)
-    data: dict[str, object] = dict(given.data)
-    # -d framework=... is refused with the others: the framework has its own option.
-    misplaced = (
-        answers.unknown_keys({FRAMEWORK_KEY: data.pop(FRAMEWORK_KEY)}, [])
-        if (FRAMEWORK_KEY in data)
-        else []
-    )
-    # --framework, else the framework a project's own answers file records.
-    if direct := args.framework or given.framework:
-        data[FRAMEWORK_KEY] = direct
     try:
-        check_answers(name, data)
-    except InvalidAnswersError as error:
-        raise InvalidAnswersError([*misplaced, *error.problems]) from error
+        data = answers.answers_for_new(name, given, args.framework)
     except UsageError as error:
-        if args.name != ".":
+        if args.name != "." or isinstance(error, InvalidAnswersError):
             raise
         raise UsageError(f"{error} (NAME '.' takes the name of {output_dir / name})") from error
-    if misplaced:
-        raise InvalidAnswersError(misplaced)
     options.personal_defaults()  # a bad personal defaults file is reported before any question
     installer = _installer(args)
-    framework = Framework(direct) if direct else None
+    direct = data.get(FRAMEWORK_KEY)
     check_destination(
-        output_dir / name, force=args.force, parents=args.parents, framework=framework
+        output_dir / name,
+        force=args.force,
+        parents=args.parents,
+        framework=parse_framework(direct) if direct else None,
     )
     if args.install or args.check:
         from scaffold.install import choose_installer

@@ -90,6 +90,29 @@ def _is_text(value: object) -> bool:
     return True
 
 
+def answers_for_new(name: str, given: Given, framework: str | None) -> dict[str, object]:
+    """The answers ``scaffold new NAME`` goes on with, every problem of them reported at once.
+
+    ``-d framework=...`` is refused with the other problems (the framework has
+    its own option); ``--framework`` wins over the framework a data file records.
+    """
+    from scaffold.plan import FRAMEWORK_KEY, check_answers
+
+    data: dict[str, object] = dict(given.data)
+    misplaced = (
+        unknown_keys({FRAMEWORK_KEY: data.pop(FRAMEWORK_KEY)}, []) if FRAMEWORK_KEY in data else []
+    )
+    if direct := framework or given.framework:
+        data[FRAMEWORK_KEY] = direct
+    try:
+        check_answers(name, data)
+    except InvalidAnswersError as error:
+        raise InvalidAnswersError([*misplaced, *error.problems]) from error
+    if misplaced:
+        raise InvalidAnswersError(misplaced)
+    return data
+
+
 def unknown_keys(data: Mapping[str, Any], valid: list[str]) -> list[str]:
     """A problem for each unknown key, with a close-match suggestion or where it belongs."""
     return [
