@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -921,9 +922,12 @@ def _held(directory: Path) -> bool:
     return False
 
 
-def test_a_second_update_at_once_refuses_and_touches_nothing(project, home, tmp_path, release_b):
+def _update_in_progress(
+    project: Path, home: Path, release_b: Path
+) -> tuple[subprocess.Popen[str], Path, subprocess.CompletedProcess[str]]:
+    """An update of ``project`` that holds its lock now; a copy and what one update alone makes."""
     edit_like_a_user(project)
-    alone = tmp_path / "alone"
+    alone = project.parent / "alone"
     shutil.copytree(project, alone, symlinks=True)
     expected = run(["update"], alone, home, release_b)
     first = subprocess.Popen(
@@ -933,6 +937,11 @@ def test_a_second_update_at_once_refuses_and_touches_nothing(project, home, tmp_
     while not _held(project):
         assert first.poll() is None, first.communicate()
         time.sleep(0.02)
+    return first, alone, expected
+
+
+def test_a_second_update_at_once_refuses_and_touches_nothing(project, home, release_b):
+    first, alone, expected = _update_in_progress(project, home, release_b)
     second = run(["update"], project, home, release_b)
     out, err = first.communicate(timeout=300)
     assert second.returncode == 1
@@ -949,6 +958,52 @@ def test_a_second_update_at_once_refuses_and_touches_nothing(project, home, tmp_
     assert err.splitlines()[-1] == expected.stderr.splitlines()[-1]
     assert tree(project) == tree(alone)
     assert unmerged(project) == unmerged(alone) == [".gitignore"]
+
+
+def test_new_force_into_a_project_being_updated_refuses_and_touches_nothing(
+    project, home, release_b
+):
+    first, alone, _expected = _update_in_progress(project, home, release_b)
+    forced = run(["new", project.name, "-y", "--force", "--no-git"], project.parent, home)
+    first.communicate(timeout=300)
+    assert forced.returncode == 1, forced.stderr
+    assert error_line(forced).startswith(
+        f"scaffold: error: another scaffold run is writing into {project.name}; wait for it"
+    )
+    assert tree(project) == tree(alone)
+
+
+def test_two_projects_of_one_repository_update_at_once(pristine, home, tmp_path, release_b):
+    """Each update sets the ignored .env aside in the one git directory; neither takes the
+    other's for what a killed run left, and both merge."""
+    repository = tmp_path / "services"
+    for name in ("shop", "depot"):
+        shutil.copytree(pristine, repository / name, symlinks=True)
+        shutil.rmtree(repository / name / ".git")
+    git(repository, "init", "--quiet")
+    git(repository, "add", "--all")
+    git(repository, "commit", "--quiet", "-m", "Two services")
+    first = subprocess.Popen(
+        [str(release_b / "scaffold"), "update"], cwd=repository / "shop", env=isolated_env(home),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while not list((repository / ".git").glob("scaffold-update-aside-*")):
+        assert first.poll() is None, first.communicate()
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGSTOP)  # shop's .env waits in the git directory meanwhile
+    try:
+        second = run(["update"], repository / "depot", home, release_b)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    out, err = first.communicate(timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert first.returncode == 0, err
+    for report in (out, second.stdout):  # both projects are named shop in their answers
+        assert report.startswith("Updated shop from template version"), report
+    for name in ("shop", "depot"):
+        assert (repository / name / "CHANGELOG.md").is_file()  # what release B adds
+        assert (repository / name / ".env").read_text() == (pristine / ".env").read_text()
+    assert not list((repository / ".git").glob("scaffold-update-aside-*"))
 
 
 # --------------------------------------------------------- any spelling of the path

@@ -12,6 +12,7 @@ back to its last commit, which the checks proved equal to the working tree.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import shutil
@@ -410,8 +411,17 @@ def _ignored(project: Path) -> list[str]:
     return [entry.rstrip("/") for entry in ignored.split("\0") if entry]
 
 
-def _git_dir(project: Path) -> Path:
-    return Path(run_git(["rev-parse", "--absolute-git-dir"], cwd=project).stdout.strip())
+def _aside(project: Path) -> tuple[Path, str]:
+    """The git directory, and the prefix of the directories this project's entries wait in.
+
+    The prefix names the project's place in its repository, so updates of two
+    projects of one repository never take each other's entries for a killed run's.
+    """
+    git_dir, place = run_git(
+        ["rev-parse", "--absolute-git-dir", "--show-prefix"], cwd=project
+    ).stdout.split("\n")[:2]
+    digest = hashlib.sha256(place.encode()).hexdigest()[:12]
+    return Path(git_dir), f"{ASIDE_PREFIX}{digest}-"
 
 
 def _check_writable(project: Path) -> None:
@@ -420,7 +430,8 @@ def _check_writable(project: Path) -> None:
     A committed link to a directory would take copier's writes wherever it
     points; entries :func:`_set_aside` left in the git directory are the user's.
     """
-    if left := sorted(_git_dir(project).glob(f"{ASIDE_PREFIX}*")):
+    git_dir, prefix = _aside(project)
+    if left := sorted(git_dir.glob(f"{prefix}*")):
         raise UpdateError(
             f"an earlier update that was killed left files in {left[0]}; move them back "
             "into the project (each file's name there is its path), then remove that directory"
@@ -452,7 +463,8 @@ def _set_aside(project: Path) -> Iterator[list[str]]:
     if not entries:
         yield kept
         return
-    aside = Path(tempfile.mkdtemp(prefix=ASIDE_PREFIX, dir=_git_dir(project)))
+    git_dir, prefix = _aside(project)
+    aside = Path(tempfile.mkdtemp(prefix=prefix, dir=git_dir))
     moved: list[tuple[Path, Path]] = []
     try:
         with interrupts.deferred():
