@@ -1,4 +1,4 @@
-"""Limits per client address: failed log-ins (django-axes) and sign-ups.
+"""Limits per client address: failed log-ins (django-axes), sign-ups and reset e-mails.
 
 Both are counted in Django's cache: each worker process's memory by default,
 Redis shared by every worker and server when REDIS_URL is set.
@@ -54,12 +54,14 @@ def locked_out(
     return too_many_attempts(request, "Logging in", settings.AXES_COOLOFF_TIME)
 
 
-def sign_up_allowed(request: HttpRequest) -> bool:
-    """Count a sign-up attempt of the client; False past SIGNUP_LIMIT in the period.
+def attempt_allowed(
+    request: HttpRequest, action: str, limit: int, period: timedelta
+) -> bool:
+    """Count an attempt at `action` by the client; False past `limit` in the period.
 
     The count starts with the client's first attempt and expires a period
     later; `add` and `incr` are atomic, so workers sharing Redis count exactly.
     """
-    key = f"signups:{client_ip(request)}"
-    cache.add(key, 0, timeout=int(settings.SIGNUP_LIMIT_PERIOD.total_seconds()))
-    return cache.incr(key) <= settings.SIGNUP_LIMIT
+    key = f"{action}:{client_ip(request)}"
+    cache.add(key, 0, timeout=int(period.total_seconds()))
+    return cache.incr(key) <= limit

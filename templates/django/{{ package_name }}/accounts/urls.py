@@ -6,5 +6,7 @@ from . import views
 # ("login", "password_reset_done", ...).
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    # Django's own reset view, with a limit; listed first, so it is the one served.
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]
