@@ -4,9 +4,10 @@ Every render goes through the :class:`~scaffold.web.pool.RenderPool`; every
 answer goes through :func:`~scaffold.web.selection.select`, the CLI's plan builder,
 in a thread: they run git to find the default author, which must not hold up
 the event loop.
-Problems answer 400 with a JSON body naming each one (or the page, for a
-browser's form submit), a full queue or a render past its limit 503 with
-``Retry-After``.
+The answers come in the query string or, posted, in a form or JSON body.
+Problems answer 400 with a JSON body naming each one and its field (or the
+page, for a browser's form submit), a full queue or a render past its limit
+503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
@@ -35,9 +36,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scaffold import __version__, answers
+from scaffold import __version__
 from scaffold.criteria import CRITERIA, Answers
-from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError
+from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError, UsageError
 from scaffold.frameworks import FRAMEWORKS
 from scaffold.plan import ProjectPlan
 from scaffold.recommender import recommend
@@ -47,7 +48,17 @@ from scaffold.web.highlight import highlighted, stylesheet
 from scaffold.web.limits import Limits
 from scaffold.web.metadata import metadata
 from scaffold.web.pool import RenderPool, RenderResult
-from scaffold.web.selection import DEFAULT_NAME, NAME_KEY, answers_of, recommendation_for, select
+from scaffold.web.selection import (
+    DEFAULT_NAME,
+    FORM_KEY,
+    NAME_KEY,
+    AnswersError,
+    answers_of,
+    check_criteria,
+    http_words,
+    recommendation_for,
+    select,
+)
 from scaffold.web.usage import text_summary, wants_text
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +66,10 @@ HERE = Path(__file__).resolve().parent
 #: percent-encoded at 12 bytes a character: the longest free texts (a 1000-character
 #: summary, a 200-character name, a 254-character e-mail) take under 18 KiB.
 MAX_QUERY_BYTES = 32 * 1024
+#: Longest body of a POST: the same answers as a form or JSON body, with room to spare.
+MAX_BODY_BYTES = 64 * 1024
+#: The bodies a POST may carry: what an HTML form sends, and JSON.
+FORM_TYPE, JSON_TYPE = "application/x-www-form-urlencoded", "application/json"
 #: Previews (file lists and texts) kept for the page's clicks; archives are never kept.
 PREVIEWS_KEPT = 16
 #: Applied to every response. The page loads only its own script and styles.
@@ -86,6 +101,7 @@ def _templates() -> Environment:
     environment.globals.update(
         criteria=CRITERIA,
         frameworks=FRAMEWORKS,
+        form_key=FORM_KEY,
         version=__version__,
         human_size=view.human_size,
         file_url=view.file_url,
@@ -116,10 +132,13 @@ class _Guard:
             return
         headers = dict(scope["headers"])
         refusal: tuple[int, str] | None = None
+        has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
         if len(scope["query_string"]) > MAX_QUERY_BYTES:
             refusal = (414, f"the query string is longer than {MAX_QUERY_BYTES} bytes")
-        elif headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers:
-            refusal = (413, "requests carry no body: every answer goes in the query string")
+        elif has_body and scope["method"] != "POST":
+            refusal = (413, f"a {scope['method']} request carries no body; POST the answers")
+        elif _too_long(headers.get(b"content-length", b"0")):
+            refusal = (413, f"the body is longer than {MAX_BODY_BYTES} bytes")
         elif self.in_flight >= self.admitted and scope["path"] != "/health":
             refusal = (503, f"the server is handling {self.in_flight} requests; try again shortly")
 
@@ -142,17 +161,79 @@ class _Guard:
             self.in_flight -= 1
 
 
+def _too_long(content_length: bytes) -> bool:
+    return not content_length.isdigit() or int(content_length) > MAX_BODY_BYTES
+
+
 def _error(
     status: int,
     message: str,
-    problems: Sequence[str] = (),
+    problems: AnswersError | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """The JSON body of every error: the message and, for answers, each problem."""
+    """The JSON body of every error: the message and, for answers, each problem and its field."""
     body: dict[str, Any] = {"error": message}
-    if problems:
-        body["problems"] = list(problems)
+    if problems is not None:
+        body["problems"] = list(problems.problems)
+        body["errors"] = [problem.to_json() for problem in problems.fields]
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+class _BodyError(HTTPException):
+    """A POST body that cannot be read as answers."""
+
+
+async def answers_from(request: Request) -> dict[str, str]:
+    """The answers of a request: its query string and, posted, its form or JSON body over it.
+
+    A JSON body is one object of answers; a ``true``/``false`` stands for yes/no,
+    a number for its digits, ``null`` for "not given", as in the form.
+    """
+    pairs = request.query_params.multi_items()
+    if request.method != "POST":
+        return answers_of(pairs)
+    if (read := getattr(request.state, "answers", None)) is not None:
+        return dict(
+            read
+        )  # a body is read once: the page shown for a bad form submit reads it again
+    request.state.answers = answers = await _posted(request, pairs)
+    return dict(answers)
+
+
+async def _posted(request: Request, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to check first
+            raise _BodyError(413, f"the body is longer than {MAX_BODY_BYTES} bytes")
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    try:
+        text = body.decode()
+        if media_type == FORM_TYPE:
+            return answers_of([*pairs, *parse_qsl(text, keep_blank_values=True)])
+        if media_type == JSON_TYPE:
+            return answers_of([*pairs, *_json_answers(json.loads(text) if text else {})])
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _BodyError(400, f"the body is not valid {media_type}: {error}") from None
+    raise _BodyError(415, f"send the answers as {FORM_TYPE} or {JSON_TYPE}")
+
+
+def _json_answers(data: object) -> list[tuple[str, str]]:
+    """The answers of a JSON body as the text a form would send for them."""
+    if not isinstance(data, dict):
+        raise _BodyError(400, "the JSON body must be one object of answers")
+    pairs = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif not isinstance(value, str):
+            raise _BodyError(400, f"{key} must be text, yes/no or a number in the JSON body")
+        pairs.append((key, value))
+    return pairs
 
 
 class _Previews:
@@ -213,7 +294,7 @@ def create_app(
 
     async def page_context(request: Request) -> dict[str, object]:
         """What the page and its file preview show for the answers of ``request``."""
-        given = answers_of(request.query_params.multi_items())
+        given = await answers_from(request)
         state = await run_in_threadpool(view.page_state, given)
         result, unavailable = await preview_of(request, state)
         return {
@@ -262,13 +343,11 @@ def create_app(
         return Response(body, media_type="application/json", headers=headers)
 
     async def api_recommend(request: Request) -> Response:
-        given = await run_in_threadpool(
-            answers.check_criteria, answers_of(request.query_params.multi_items())
-        )
+        given = await run_in_threadpool(check_criteria, await answers_from(request))
         return JSONResponse(recommend(Answers(given)).to_json())
 
     async def api_preview(request: Request) -> Response:
-        given = answers_of(request.query_params.multi_items())
+        given = await answers_from(request)
         plan = await run_in_threadpool(select, given)
         result = await previews.get(pool(request), plan)
         return JSONResponse(
@@ -301,7 +380,7 @@ def create_app(
             known = ", ".join([*MEDIA_TYPES, *FORMAT_ALIASES])
             return _error(404, f"no archive format {asked!r}; use one of {known}")
         try:
-            plan = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
+            plan = await run_in_threadpool(select, await answers_from(request))
         except InvalidAnswersError:
             if "text/html" in request.headers.get("accept", ""):
                 # A browser's form submit: the page again, with the problems.
@@ -338,23 +417,26 @@ def create_app(
 
     async def on_error(_request: Request, error: Exception) -> Response:
         """Every expected failure as JSON: 400 for answers, 503 when busy, else its HTTP status."""
-        if isinstance(error, InvalidAnswersError):
-            return _error(400, str(error), error.problems)
+        if isinstance(error, AnswersError):
+            return _error(400, str(error), error)
+        if isinstance(error, UsageError):
+            return _error(400, http_words(str(error)))
         if isinstance(error, BusyError):
             return _error(503, str(error), headers={"retry-after": str(error.retry_after)})
         if isinstance(error, HTTPException):
             return _error(error.status_code, str(error.detail), headers=error.headers)
         return _error(500, str(error))
 
+    POSTED = ["GET", "HEAD", "POST"]  # the answers may come in a body, as Initializr takes them
     routes = [
         Route("/", page),
         Route("/ui/state", ui_state),
         Route("/ui/files", ui_files),
         Route("/api/metadata", api_metadata),
-        Route("/api/recommend", api_recommend),
-        Route("/api/preview", api_preview),
+        Route("/api/recommend", api_recommend, methods=POSTED),
+        Route("/api/preview", api_preview, methods=POSTED),
         Route("/api/preview/{path:path}", api_preview_file),
-        Route("/starter.{format:path}", starter),
+        Route("/starter.{format:path}", starter, methods=POSTED),
         Route("/health", health),
         Route("/highlight.css", highlight_css),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -13,15 +13,18 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from scaffold.criteria import CRITERIA_BY_KEY
-from scaffold.errors import InvalidAnswersError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.options import conflict
-from scaffold.plan import FRAMEWORK_KEY, ProjectPlan, parse_framework
+from scaffold.plan import FRAMEWORK_KEY, ProjectPlan
 from scaffold.recommender import Recommendation
 from scaffold.web.selection import (
     DEFAULT_NAME,
     NAME_KEY,
+    AnswersError,
     Field,
+    Problem,
+    exact_framework,
+    form_answers,
     form_fields,
     recommendation_for,
     select,
@@ -38,7 +41,7 @@ class PageState:
     given: Mapping[str, str]
     #: The project's plan, or None while some answer is invalid.
     plan: ProjectPlan | None
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
     recommendation: Recommendation
     #: The framework asked for (when valid), else None: the recommendation decides.
     chosen: Framework | None
@@ -59,6 +62,16 @@ class PageState:
         """The query string that restores these answers: the shareable part of the URL."""
         return urlencode(dict(self.given))
 
+    def errors_of(self, key: str) -> list[str]:
+        """The problems shown next to the field ``key``."""
+        return [problem.message for problem in self.problems if problem.field == key]
+
+    @property
+    def unplaced(self) -> list[str]:
+        """The problems that belong to no field of the page (an unknown key), shown above it."""
+        keys = {NAME_KEY, FRAMEWORK_KEY, *CRITERIA_BY_KEY, *(item.key for item in self.fields)}
+        return [problem.message for problem in self.problems if problem.field not in keys]
+
     def framework_notes(self) -> dict[str, str]:
         """Why a framework cannot be chosen with the project options given, by framework."""
         given = {}
@@ -77,6 +90,8 @@ class PageState:
         return {
             "valid": self.plan is not None,
             "query": self.query,
+            "framework": self.framework.value,
+            "errors": [problem.to_json() for problem in self.problems],
             "recommended": FRAMEWORKS[self.recommendation.framework].label,
             "frameworks": self.framework_notes(),
             "fields": {
@@ -100,18 +115,19 @@ def _text(value: object) -> str:
 
 def page_state(given: Mapping[str, str]) -> PageState:
     """Check the answers as the CLI would; whatever the outcome, say what the form shows."""
-    answers = {key: value for key, value in given.items() if key != FILE_KEY}
+    # What the form sent for another framework is left out of what the page shows and links to.
+    answers = form_answers({key: value for key, value in given.items() if key != FILE_KEY})
     plan: ProjectPlan | None = None
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     try:
         plan = select(answers)
-    except InvalidAnswersError as error:
-        problems = tuple(error.problems)
+    except AnswersError as error:
+        problems = tuple(error.fields)
     # Shown even while the framework is given and answers are invalid.
     recommendation = recommendation_for(answers)
     chosen = None
     with contextlib.suppress(ValueError, KeyError):
-        chosen = parse_framework(answers[FRAMEWORK_KEY])
+        chosen = exact_framework(answers[FRAMEWORK_KEY])
     framework = chosen or recommendation.framework
     name = answers.get(NAME_KEY, DEFAULT_NAME)
     fields = tuple(form_fields(framework, name, answers))

@@ -19,7 +19,7 @@
   function answersQuery() {
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(form)) {
-      if (typeof value === "string" && value.trim() !== "") params.append(key, value);
+      if (typeof value === "string" && value !== "") params.append(key, value);
     }
     return params.toString();
   }
@@ -75,6 +75,25 @@
     for (const label of form.querySelectorAll(".recommended-label")) {
       label.textContent = state.recommended;
     }
+    // The option fields now stand for this framework's questions.
+    form.elements.namedItem("options_for").value = state.framework;
+  }
+
+  // Each problem next to its field; no download while any answer is invalid.
+  function applyErrors(state) {
+    const byField = {};
+    for (const { field, message } of state.errors) (byField[field] ??= []).push(message);
+    for (const slot of form.querySelectorAll("[data-error-for]")) {
+      const messages = byField[slot.dataset.errorFor] || [];
+      slot.textContent = messages.join("; ");
+      slot.hidden = messages.length === 0;
+      const box = slot.closest("[data-field]");
+      for (const control of box ? box.querySelectorAll("input, select") : []) {
+        if (messages.length) control.setAttribute("aria-invalid", "true");
+        else control.removeAttribute("aria-invalid");
+      }
+    }
+    for (const button of form.querySelectorAll("button.download")) button.disabled = !state.valid;
   }
 
   async function refreshState(query) {
@@ -84,6 +103,7 @@
     recommendation.innerHTML = state.recommendation;
     problems.innerHTML = state.problems;
     applyFields(state);
+    applyErrors(state);
   }
 
   function fileLink(path) {
@@ -132,7 +152,7 @@
     if (!refreshing) return;
     event.preventDefault();
     await refreshing;
-    form.requestSubmit(event.submitter);
+    if (!event.submitter || !event.submitter.disabled) form.requestSubmit(event.submitter);
   });
 
   async function showFile(link) {
