@@ -25,6 +25,7 @@ from scaffold.answers import ci_is_set
 from scaffold.criteria import CRITERIA
 from scaffold.frameworks import Framework
 from scaffold.options import SET_BY_SCAFFOLD, load_options
+from scaffold.web.selection import http_words
 from webserver import query, serving
 
 pytestmark = pytest.mark.xdist_group("web-api")
@@ -113,8 +114,8 @@ def test_recommend_refuses_what_the_cli_refuses(server, workdir, answers):
     response = server.get(f"/api/recommend?{query(**answers)}")
     assert response.status == 400
     body = response.json()
-    assert body["error"] == cli_error(
-        run_scaffold(["recommend", "--json", "-y", *data_args(answers)], workdir)
+    assert body["error"] == http_words(
+        cli_error(run_scaffold(["recommend", "--json", "-y", *data_args(answers)], workdir))
     )
     assert len(body["problems"]) >= 1 and all(isinstance(p, str) for p in body["problems"])
 
@@ -250,7 +251,7 @@ def test_bad_answers_get_400_with_the_cli_message(
     cli = run_scaffold(
         ["new", name, "-y", "--no-git", *framework_args, *data_args(answers)], workdir
     )
-    assert body["error"] == cli_error(cli)
+    assert body["error"] == http_words(cli_error(cli))  # the CLI's message, in HTTP's words
     assert body["problems"], body
     assert list(workdir.iterdir()) == [], "the CLI wrote something for bad answers"
 

@@ -1,4 +1,7 @@
-"""``/api/metadata?name=...`` refuses what ``scaffold new NAME`` refuses, with the same message."""
+"""``/api/metadata?name=...`` refuses what ``scaffold new NAME`` refuses, with the same message.
+
+(The message in HTTP's words: ``name`` for NAME.)
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import pytest
 from helpers import run_scaffold
 from scaffold import names, options
 from scaffold.web.metadata import metadata
+from scaffold.web.selection import http_words
 from webserver import query, serving
 
 pytestmark = pytest.mark.xdist_group("web-api")
@@ -27,7 +31,9 @@ def test_a_name_the_cli_refuses_gets_400_with_the_cli_message(server, workdir, n
     body = response.json()
     cli = run_scaffold(["new", name, "-y", "--no-git", "--pretend"], workdir)
     assert cli.returncode == 2
-    assert body["problems"] == [cli.stderr.strip().removeprefix("scaffold: error: ")]
+    # The same message, in HTTP's words (test_web_forms.py checks there are no CLI words).
+    assert body["problems"] == [http_words(cli.stderr.strip().removeprefix("scaffold: error: "))]
+    assert body["errors"] == [{"field": "name", "message": body["problems"][0]}]
 
 
 @pytest.mark.parametrize("name", ["My-Shop", "shop", "a.b c", "Z" * 30])

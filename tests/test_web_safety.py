@@ -28,7 +28,7 @@ import pytest
 from helpers import clean_env, free_port, run_scaffold, scaffold_command
 from scaffold.distribution import installation
 from scaffold.errors import ArchiveError
-from scaffold.web.app import MAX_QUERY_BYTES
+from scaffold.web.app import MAX_BODY_BYTES, MAX_QUERY_BYTES
 from scaffold.web.archive import member_name, members, write_archive
 from scaffold.web.server import allowed_hosts, exposure_warning
 from webserver import query, serving, start_server
@@ -96,7 +96,9 @@ def test_request_size_is_bounded(server):
     assert long.status == 414 and "longer than" in long.json()["error"]
     with_body = server.request("/api/preview", method="GET", body=b"x" * 10)
     assert with_body.status == 413
-    assert server.request("/starter.zip", method="POST", body=b"").status == 405
+    posted = server.request("/api/preview", method="POST", body=b"x" * (MAX_BODY_BYTES + 1))
+    assert posted.status == 413 and "longer than" in posted.json()["error"]
+    assert server.request("/", method="POST", body=b"").status == 405
 
 
 def test_archive_names_cannot_leave_the_top_folder(tmp_path):

@@ -56,6 +56,7 @@ from scaffold.web.selection import (
     answers_of,
     check_criteria,
     http_words,
+    in_http_words,
     recommendation_for,
     select,
 )
@@ -335,7 +336,10 @@ def create_app(
         client may keep it, and must check it is current before using it.
         """
         name = request.query_params.get(NAME_KEY) or DEFAULT_NAME
-        body = json.dumps(await run_in_threadpool(metadata, name)).encode()
+        try:
+            body = json.dumps(await run_in_threadpool(metadata, name)).encode()
+        except InvalidAnswersError as error:  # the name: the only answer it takes
+            raise in_http_words(error, field=NAME_KEY) from error
         tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         headers = {"etag": tag, "cache-control": "private, no-cache"}
         if tag in request.headers.get("if-none-match", ""):
@@ -417,8 +421,9 @@ def create_app(
 
     async def on_error(_request: Request, error: Exception) -> Response:
         """Every expected failure as JSON: 400 for answers, 503 when busy, else its HTTP status."""
-        if isinstance(error, AnswersError):
-            return _error(400, str(error), error)
+        if isinstance(error, InvalidAnswersError):
+            answers_error = in_http_words(error)
+            return _error(400, str(answers_error), answers_error)
         if isinstance(error, UsageError):
             return _error(400, http_words(str(error)))
         if isinstance(error, BusyError):

@@ -51,6 +51,11 @@ _HTTP_WORDS = (
         "give a shorter package_name",
     ),
     (re.compile(r"the project name is the NAME argument"), "give the project name as name"),
+    (
+        re.compile(r"choose the framework with --framework"),
+        "the recommendation takes only criteria",
+    ),
+    (re.compile(r"\badd -d (?=\S+=)"), "add "),
     (re.compile(r"\bNAME\b"), "name"),
 )
 #: The start of a message that names its answer: ``size=huge ...``, ``auth applies ...``.
@@ -83,6 +88,13 @@ def http_words(message: str) -> str:
     for pattern, replacement in _HTTP_WORDS:
         message = pattern.sub(replacement, message)
     return message
+
+
+def in_http_words(error: InvalidAnswersError, field: str | None = None) -> AnswersError:
+    """``error`` told in HTTP's words, each problem with ``field`` or the answer it names."""
+    if isinstance(error, AnswersError):
+        return error
+    return AnswersError(_problems(error.problems, field=field))
 
 
 def _problems(messages: Iterable[str], *, field: str | None = None) -> list[Problem]:
