@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import clean_env, free_port, scaffold_command, tmpfs
+from scaffold.web.connections import LINGER_SECONDS
 from scaffold.web.limits import CHEAP_REQUESTS
 from webserver import Server, serving, start_server
 
@@ -240,3 +241,20 @@ def test_a_body_that_never_ends_times_out_too(tmp_path):
         connection.close()
         assert answer.startswith(b"HTTP/1.1 413 ")  # answered at once, as a body is refused
         assert time.monotonic() - started < 30
+
+
+def test_a_posted_body_that_never_ends_gets_408(tmp_path):
+    with serving(tmp_path, "--request-timeout", "2", workers=1) as server:
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        connection.sendall(
+            b"POST /api/preview HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\nsize=large"
+        )
+        started = time.monotonic()
+        answer = read_all(connection)
+        connection.close()
+        assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+        assert 1.5 < time.monotonic() - started < 30
+        time.sleep(LINGER_SECONDS + 1)  # the server closes the connection: the body never comes
+        assert "Traceback" not in server.output()
+        assert server.get("/health").status == 200

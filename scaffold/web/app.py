@@ -30,7 +30,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -203,10 +203,13 @@ async def answers_from(request: Request) -> dict[str, str]:
 
 async def _posted(request: Request, pairs: list[tuple[str, str]]) -> dict[str, str]:
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to check first
-            raise _BodyError(413, f"the body is longer than {MAX_BODY_BYTES} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:  # a chunked body has no Content-Length to check first
+                raise _BodyError(413, f"the body is longer than {MAX_BODY_BYTES} bytes")
+    except ClientDisconnect:  # the body came too late: the client has its 408 already
+        raise _BodyError(408, "the body did not arrive whole") from None
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     try:
         text = body.decode()

@@ -21,6 +21,8 @@ from scaffold.web.limits import Limits
 
 #: How long a refused connection stays open for the client to read the answer.
 LINGER_SECONDS = 2.0
+#: Our side before the answer's first byte: waiting for the headers, or for a body being read.
+_NOT_ANSWERED = (h11.IDLE, h11.SEND_RESPONSE)
 
 
 def _plain_response(status: str, text: str, *extra: str) -> bytes:
@@ -107,7 +109,7 @@ def bounded_protocol(limits: Limits) -> type[asyncio.Protocol]:
             waiting = self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
             if waiting and not self.transport.is_closing():
                 # Nothing answered yet on this request: say why; else just end it.
-                self._finish(too_slow if self.conn.our_state is h11.IDLE else b"")
+                self._finish(too_slow if self.conn.our_state in _NOT_ANSWERED else b"")
 
         def _finish(self, answer: bytes) -> None:
             """Send ``answer`` and close, letting the client read it first.
