@@ -19,7 +19,7 @@ import pytest
 
 from generated import install_project, project_env, run_in
 from scaffold.answers import ci_is_set
-from webserver import serving
+from webserver import CRITERIA_FOR, OWN_FILE, PAIRS, criteria_of, query, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web-browser")]
 
@@ -349,5 +349,62 @@ def test_without_javascript_the_viewer_is_highlighted_and_has_no_copy_button(chr
         assert page.locator("#viewer span.kn").count() > 0
         assert not page.locator("#viewer button[data-copy]").is_visible()
         assert page.locator("#viewer a", has_text="Download file").is_visible()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("how", ["criteria", "override"])
+@pytest.mark.parametrize(("old", "new"), PAIRS)
+def test_with_javascript_the_form_moves_between_any_two_frameworks(
+    page, server, tmp_path, old, new, how
+):
+    from playwright.sync_api import expect
+
+    start = query(**CRITERIA_FOR[old]) if how == "criteria" else query(framework=old.value)
+    page.goto(f"{server.url}/?{start}")
+    shown_for = page.locator("input[name=options_for]")
+    expect(shown_for).to_have_value(old.value)
+    changes = criteria_of(new) if how == "criteria" else {"framework": new.value}
+    for key, value in changes.items():
+        page.locator(f"input[name={key}][value={value}]").check()
+    expect(shown_for).to_have_value(new.value)
+    expect(page.locator(f"#files a[data-path='{OWN_FILE[new]}']")).to_be_visible()
+    expect(page.locator("[data-error-for]:visible")).to_have_count(0)
+    with zipfile.ZipFile(download(page, "Download zip", tmp_path)) as archive:
+        assert f"demo/{OWN_FILE[new]}" in archive.namelist()
+
+
+def test_with_javascript_each_problem_shows_at_its_field_and_stops_the_downloads(page, server):
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/")
+    buttons = [
+        page.get_by_role("button", name=name) for name in ("Download zip", "Download .tar.gz")
+    ]
+    error = page.locator("#error-author_email")
+    expect(error).to_be_hidden()
+    page.locator("#field-author_email").fill("nope")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("author_email")
+    expect(page.locator("#field-author_email")).to_have_attribute("aria-invalid", "true")
+    for button in buttons:
+        expect(button).to_be_disabled()
+    page.locator("#field-author_email").fill("dev@example.com")
+    expect(error).to_be_hidden()
+    for button in buttons:
+        expect(button).to_be_enabled()
+
+
+def test_without_javascript_problems_show_at_their_fields_and_nothing_downloads(chromium, server):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/?author_email=nope&size=huge")
+        expect(page.locator("#error-author_email")).to_contain_text("author_email")
+        expect(page.locator("#error-size")).to_contain_text("size=huge")
+        expect(page.get_by_role("button", name="Download zip")).to_be_disabled()
+        expect(page.get_by_role("button", name="Download .tar.gz")).to_be_disabled()
     finally:
         context.close()

@@ -8,7 +8,6 @@ JavaScript would send them; the CLI's verdicts come from ``scaffold new`` itself
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import re
 import zipfile
@@ -20,28 +19,11 @@ import pytest
 
 from scaffold._cli import main
 from scaffold.criteria import CRITERIA
-from scaffold.frameworks import Framework
 from scaffold.options import SET_BY_SCAFFOLD, load_options
-from webserver import query, serving
+from webserver import CRITERIA_FOR, OWN_FILE, PAIRS, criteria_of, query, serving
 
 pytestmark = pytest.mark.xdist_group("web-forms")
 
-#: Criteria that make each framework the recommended one.
-CRITERIA_FOR = {
-    Framework.DJANGO: {"size": "large", "builtins": "yes"},
-    Framework.FLASK: {},
-    Framework.FASTAPI: {"app_type": "api", "api_docs": "yes", "performance": "high"},
-}
-#: A file only that framework's project has.
-OWN_FILE = {
-    Framework.DJANGO: "manage.py",
-    Framework.FLASK: "demo/views.py",
-    Framework.FASTAPI: "demo/routers/health.py",
-}
-PAIRS = [
-    pytest.param(old, new, id=f"{old.value}-{new.value}")
-    for old, new in itertools.permutations(Framework, 2)
-]
 #: Words of the command line that no HTTP answer may use.
 CLI_WORDS = re.compile(r"--[a-z]|\bNAME\b|(^|\s)-[do]\s|scaffold new|argument")
 #: A problem the page shows next to its field: the field's key and the message.
@@ -108,11 +90,6 @@ def submitted(form: _Form, changes: dict[str, str]) -> str:
 def zip_names(body: bytes) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         return archive.namelist()
-
-
-def criteria_of(framework: Framework) -> dict[str, str]:
-    """Every criterion's radio set as the answers that recommend ``framework``."""
-    return {q.key: CRITERIA_FOR[framework].get(q.key, str(q.default)) for q in CRITERIA}
 
 
 @pytest.mark.parametrize("how", ["criteria", "override"])

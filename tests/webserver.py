@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from helpers import clean_env, free_port, scaffold_command
+from scaffold.criteria import CRITERIA
+from scaffold.frameworks import Framework
 
 # The load generator and the process-memory probe are the benchmark's own (benchmarks/serve.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -143,6 +146,29 @@ def serving(tmp: Path, *args: str, workers: int = 2) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+#: Criteria that make each framework the recommended one.
+CRITERIA_FOR = {
+    Framework.DJANGO: {"size": "large", "builtins": "yes"},
+    Framework.FLASK: {},
+    Framework.FASTAPI: {"app_type": "api", "api_docs": "yes", "performance": "high"},
+}
+#: A file only that framework's project has.
+OWN_FILE = {
+    Framework.DJANGO: "manage.py",
+    Framework.FLASK: "demo/views.py",
+    Framework.FASTAPI: "demo/routers/health.py",
+}
+PAIRS = [
+    pytest.param(old, new, id=f"{old.value}-{new.value}")
+    for old, new in itertools.permutations(Framework, 2)
+]
+
+
+def criteria_of(framework: Framework) -> dict[str, str]:
+    """Every criterion's radio set as the answers that recommend ``framework``."""
+    return {q.key: CRITERIA_FOR[framework].get(q.key, str(q.default)) for q in CRITERIA}
 
 
 def query(**answers: str) -> str:
