@@ -253,14 +253,14 @@ def test_labels_and_contrast(chromium, server, scheme):
     try:
         selectors = [
             "legend", ".help", "label.option", "button.primary", "#share-link", ".note",
-            "#recommendation .winner", "#problems li", ".tree a", ".size", "#viewer code",
-            "footer p",
+            "#recommendation .winner", "#problems li", "#problems h2", ".error", ".tree a",
+            ".size", "#viewer code", "footer p",
         ]  # fmt: skip
         measured = {}
-        for address in ["/?file=README.md&database=none", "/?size=huge"]:
+        for address in ["/?file=README.md&database=none", "/?size=huge&colour=red"]:
             page.goto(f"{server.url}{address}")
             unlabelled = page.evaluate(
-                "[...document.querySelectorAll('input, select')]"
+                "[...document.querySelectorAll('input:not([type=hidden]), select')]"
                 ".filter((e) => e.labels.length === 0).map((e) => e.name)"
             )
             assert unlabelled == []
