@@ -218,9 +218,16 @@ def test_without_a_framework_the_recommended_one_is_rendered(server):
 
 
 def test_empty_values_mean_not_given(server):
-    body = server.get("/api/preview?name=demo&framework=&size=&description=").json()
-    assert body["framework"] == "flask"
+    body = server.get("/api/preview?name=&framework=&description=").json()
+    assert body["framework"] == "flask" and body["name"] == "demo"
     assert body["options"]["description"] == "A Flask web application"
+
+
+def test_an_empty_choice_is_refused_as_the_cli_refuses_it(server):
+    body = server.get("/api/preview?size=").json()
+    assert body["errors"] == [
+        {"field": "size", "message": "size='' is not one of: prototype, small, medium, large"}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -235,6 +235,7 @@ def _odd_values() -> list[tuple[str, str]]:
         ("description", "two\nlines"), ("description", " padded "), ("description", CJK_990),
         ("author_email", "A@Example.COM"), ("author_email", " a@example.com"),
         ("author_name", "   "), ("package_name", "Shop"), ("package_name", "class"),
+        ("size", ""), ("auth", ""), ("database", ""), ("description", ""), ("author_email", ""),
         ("framework", "flask"), ("framework", "FLASK"), ("framework", " fastapi"),
         ("framework", "Django"), ("framework", "rails"),
         ("name", "shop"), ("name", "Shop Co"), ("name", "../up"), ("name", "class"),

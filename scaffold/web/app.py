@@ -294,7 +294,7 @@ def create_app(
         try:
             return await previews.get(pool(request), state.plan), ""
         except ScaffoldError as error:
-            return None, f"The preview could not be rendered: {error}"
+            return None, f"The preview could not be rendered: {http_words(str(error))}"
 
     async def page_context(request: Request) -> dict[str, object]:
         """What the page and its file preview show for the answers of ``request``."""

@@ -17,6 +17,7 @@ Problems are told in HTTP's words (``name``, not ``NAME``; a key, not
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -107,13 +108,25 @@ def _problems(messages: Iterable[str], *, field: str | None = None) -> list[Prob
 
 
 def answers_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The answers of a query string or form: the last value of each key, empty ones left out."""
+    """The answers of a query string or form: the last value of each key.
+
+    An empty value of a field a form can leave empty (a text field, the name, the
+    framework's "recommended") means "not given"; any other empty value is an
+    answer, refused as ``-d size=`` is.
+    """
     found: dict[str, str] = {}
+    blank = _may_be_blank()
     for key, value in pairs:
         found.pop(key, None)  # a repeated key moves to its last place, like a repeated --data
-        if value != "":
+        if value != "" or key not in blank:
             found[key] = value
     return found
+
+
+@functools.cache
+def _may_be_blank() -> frozenset[str]:
+    texts = (o.key for o in options.load_options() if o.type != "bool" and not o.choices)
+    return frozenset({NAME_KEY, FRAMEWORK_KEY, *texts})
 
 
 def exact_framework(raw: object) -> Framework:

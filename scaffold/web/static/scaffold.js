@@ -15,7 +15,8 @@
   let refreshing = null;
   let typingTimer = null;
 
-  // The answers as a query string: what the form would submit, empty fields left out.
+  // The answers as a query string: what the form would submit, empty fields left out
+  // (only text fields and the framework's "recommended" can be empty).
   function answersQuery() {
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(form)) {
