@@ -193,10 +193,9 @@ async def answers_from(request: Request) -> dict[str, str]:
     pairs = request.query_params.multi_items()
     if request.method != "POST":
         return answers_of(pairs)
+    # A body is read once: the page shown for a bad form submit asks for the answers again.
     if (read := getattr(request.state, "answers", None)) is not None:
-        return dict(
-            read
-        )  # a body is read once: the page shown for a bad form submit reads it again
+        return dict(read)
     request.state.answers = answers = await _posted(request, pairs)
     return dict(answers)
 

@@ -4,9 +4,9 @@ A query string ``name=shop&framework=flask&size=large&database=postgresql`` is
 the web form of ``scaffold new shop --framework flask -y -d size=large -d
 database=postgresql``: the same keys, values, defaults and error messages, from
 the same plan builder. ``framework`` is checked as ``--framework`` checks it
-(one of the names exactly). Two conventions belong to HTTP: an empty value
-means "not given" (an empty form field), and a repeated key keeps its last
-value, as a repeated ``--data`` does. One belongs to the page's form:
+(one of the names exactly). Two conventions belong to HTTP: an empty value of
+what a form can leave empty means "not given" (see :func:`answers_of`), and a
+repeated key keeps its last value, as a repeated ``--data`` does. One belongs to the page's form:
 :data:`FORM_KEY` says which framework its option fields were shown for, and
 answers that framework asked but the new one does not are dropped, not refused.
 
