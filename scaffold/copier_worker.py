@@ -4,7 +4,9 @@
 uses and renders through a :class:`copier.Worker` that
 
 - compiles each template once per release (:mod:`scaffold.template_cache`);
-- reuses the copier.yml scaffold has already read instead of parsing it again;
+- reuses the copier.yml scaffold has already read instead of parsing it again,
+  and knows the installed template folder is no git repository;
+- takes the answers file's name as it is when it holds no Jinja;
 - skips copier's per-file ``git config`` call: it copies an executable bit
   into the git index of the destination, and scaffold renders into a new
   staging directory whose files no index tracks, so the call (one git process
@@ -36,10 +38,30 @@ class _Worker(Worker):
     def template(self) -> Template:
         """The template, given the configuration scaffold has read (one parse of copier.yml)."""
         template = super().template
-        if template.local_abspath == options.templates_root().resolve():
+        if Path(template.url).resolve() == options.templates_root().resolve():
             # Template._raw_config is a cached property: seeding it is what reading would do.
             template.__dict__["_raw_config"] = copy.deepcopy(options.template_config())
+            # The bundled folder is no git repository's root, so copier would read it as a
+            # plain folder after running git three times to find that out (a cached property).
+            template.__dict__["vcs"] = None
         return template
+
+    @property
+    def answers_relpath(self) -> Path:
+        """The answers file's path; rendered only when it holds Jinja (copier renders it always).
+
+        copier asks for it once per file and renders it each time, a tenth of a render.
+        """
+        path = str(self.answers_file or self.template.answers_relpath)
+        environment = self.jinja_env
+        markers = (
+            environment.block_start_string,
+            environment.variable_start_string,
+            environment.comment_start_string,
+        )
+        if any(marker in path for marker in markers):
+            return super().answers_relpath
+        return Path(path)
 
     @cached_property
     def jinja_env(self) -> SandboxedEnvironment:

@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.request
 import zipfile
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from helpers import clean_env, free_port, run_scaffold, scaffold_command
 from scaffold.distribution import installation
 from scaffold.errors import ArchiveError
 from scaffold.web.app import MAX_BODY_BYTES, MAX_QUERY_BYTES
-from scaffold.web.archive import member_name, members, write_archive
+from scaffold.web.archive import member_name, members, pack
 from scaffold.web.server import allowed_hosts, exposure_warning
 from webserver import query, serving, start_server
 
@@ -116,7 +117,7 @@ def test_archive_names_cannot_leave_the_top_folder(tmp_path):
     with pytest.raises(ArchiveError, match="symbolic link"):
         members(root, "demo")
     with pytest.raises(ArchiveError, match="symbolic link"):
-        write_archive(root, "demo", tmp_path / "out.zip", "zip")
+        pack(root, "demo", "zip", date.today())
 
 
 def test_every_served_archive_stays_under_its_name(server):

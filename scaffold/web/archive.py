@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import tarfile
 import zipfile
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
 
 from scaffold.errors import ArchiveError
@@ -42,23 +45,54 @@ def members(root: Path, top: str) -> list[tuple[Path, str]]:
     return found
 
 
-def _reset_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    """The entry without the server user's names and ids, as a download should be."""
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
+def pack(root: Path, top: str, archive_format: str, made: date) -> bytes:
+    """The files under ``root`` as ``top/...`` in one archive, built in memory, modes kept.
 
-
-def write_archive(root: Path, top: str, destination: Path, archive_format: str) -> None:
-    """Write the files under ``root`` to ``destination`` as ``top/...``, keeping file modes."""
+    Every entry is dated ``made`` (midnight UTC), the day the decision record
+    gives, rather than when its file was written: the same project on the same
+    day is then the same bytes, so a cached archive, its ``ETag`` and another
+    replica's answer all agree.
+    """
     entries = members(root, top)
+    stamp = datetime.combine(made, time(), UTC)
+    buffer = io.BytesIO()
     if archive_format == "zip":
-        with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path, name in entries:
-                archive.write(path, name)
+        _zip(entries, stamp, buffer)
     elif archive_format == "tar.gz":
-        with tarfile.open(destination, "w:gz") as archive:
-            for path, name in entries:
-                archive.add(path, name, recursive=False, filter=_reset_owner)
+        _tar_gz(entries, stamp, buffer)
     else:
         raise ArchiveError(f"unknown archive format {archive_format!r}; use zip or tar.gz")
+    return buffer.getvalue()
+
+
+def _zip(entries: list[tuple[Path, str]], stamp: datetime, buffer: io.BytesIO) -> None:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, name in entries:
+            info = zipfile.ZipInfo.from_file(path, name)
+            info.date_time = stamp.timetuple()[:6]
+            if info.is_dir():
+                info.CRC = info.compress_size = 0  # as ZipFile.write sets them for a folder
+                archive.mkdir(info)
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+
+
+def _tar_gz(entries: list[tuple[Path, str]], stamp: datetime, buffer: io.BytesIO) -> None:
+    seconds = int(stamp.timestamp())
+    # The gzip header holds a time and a file name too: both fixed.
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=seconds) as packed,
+        tarfile.open(fileobj=packed, mode="w") as archive,
+    ):
+        for path, name in entries:
+            info = archive.gettarinfo(path, name)
+            # Without the server user's names and ids, as a download should be.
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = seconds
+            if info.isfile():
+                with path.open("rb") as content:
+                    archive.addfile(info, content)
+            else:
+                archive.addfile(info)

@@ -10,6 +10,7 @@ however it ends.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -209,7 +210,7 @@ class RenderPool:
             healthy = True
             if "error" in reply:
                 raise TemplateError(str(reply["error"]))
-            packed = Path(reply["archive"]).read_bytes() if reply.get("archive") else None
+            packed = base64.b64decode(reply["archive"]) if reply.get("archive") else None
             return RenderResult(
                 files=tuple((str(path), int(size)) for path, size in reply["files"]),
                 archive=packed,

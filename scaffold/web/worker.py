@@ -10,6 +10,7 @@ printed by a library can corrupt them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -18,23 +19,23 @@ import sys
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from types import CodeType
 from typing import IO, TYPE_CHECKING, Any
 
+from scaffold import template_cache
 from scaffold.errors import ScaffoldError
 from scaffold.frameworks import Framework
 from scaffold.plan import ProjectPlan, build_plan
 from scaffold.project import list_files, render
 from scaffold.template_cache import COMPILE_SETTINGS
-from scaffold.web.archive import write_archive
+from scaffold.web.archive import pack
 
 if TYPE_CHECKING:
     from jinja2 import Environment
     from jinja2.nodes import Template
 
-#: Name of the archive file written next to the rendered project.
-ARCHIVE_STEM = "starter"
 #: Compiled templates a worker keeps: many times what the bundled template holds.
 COMPILED_KEPT = 4096
 
@@ -49,9 +50,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     files = list_files(project)
     reply: dict[str, Any] = {"files": [[path, (project / path).stat().st_size] for path in files]}
     if archive_format := job.get("archive"):
-        archive = directory / f"{ARCHIVE_STEM}.{archive_format}"
-        write_archive(project, name, archive, archive_format)
-        reply["archive"] = str(archive)
+        # Built in memory and sent on the reply line: no archive file to write and read back.
+        packed = pack(project, name, archive_format, date.today())
+        reply["archive"] = base64.b64encode(packed).decode("ascii")
     if job.get("contents"):
         reply["contents"] = {path: _text(project / path) for path in files}
     return reply
@@ -158,6 +159,9 @@ def _reply(replies: IO[str], message: dict[str, Any]) -> None:
 
 def main() -> None:
     """Entry point of ``python -m scaffold.web.worker SCRATCH_DIR``."""
+    # The worker keeps compiled templates in memory (keep_compiled_templates); the file
+    # cache of the command line would only add reading and unmarshalling it to every render.
+    os.environ[template_cache.ENV_VARIABLE] = ""
     # Ctrl-C and a terminal's hang-up reach the whole process group; the server stops its
     # workers itself, after the requests they are serving.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
