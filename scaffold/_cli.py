@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import gc
 import os
+import re
 import signal
 import sys
 import traceback
@@ -239,6 +240,20 @@ def _bounded(
     return parse
 
 
+#: Units of a size such as ``--cache-size 64M``, in bytes (powers of 1024, as memory is counted).
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _size(text: str) -> int:
+    """An argparse type: bytes, as a whole number with an optional unit (``65536``, ``64M``)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:I?B)?\s*", text, re.IGNORECASE)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size; give bytes, or a number with K, M or G (e.g. 64M)"
+        )
+    return int(match[1]) * SIZE_UNITS[match[2].upper()]
+
+
 #: Every option of ``scaffold serve`` can also come from ``SCAFFOLD_SERVE_<OPTION>`` (for
 #: containers); the command line wins.
 SERVE_VARIABLE_PREFIX = "SCAFFOLD_SERVE_"
@@ -342,6 +357,15 @@ def _serve_parser(
     option(limits, "--connections-per-client", defaults.per_client,
            "connections one address may hold open; more get 503", parse=_bounded(int, 1),
            metavar="N")  # fmt: skip
+    option(
+        limits,
+        "--cache-size",
+        defaults.cache_bytes,
+        "memory kept for archives asked again, in bytes or with K, M, G; 0 keeps none",
+        parse=_size,
+        metavar="SIZE",
+        shown=f"{defaults.cache_bytes // SIZE_UNITS['M']}M",
+    )
     _debug_option(serve, argparse.SUPPRESS)
     serve.set_defaults(command=_commands.serve_command)
 

@@ -112,6 +112,7 @@ def serve_command(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         request_timeout=args.request_timeout,
         per_client=args.connections_per_client,
+        cache_bytes=args.cache_size,
     )
     settings = Settings(
         host=args.host,

@@ -1,9 +1,10 @@
 """The Starlette application: the page, its fragments, the JSON API, the archives, /health.
 
-Every render goes through the :class:`~scaffold.web.pool.RenderPool`; every
-answer goes through :func:`~scaffold.web.selection.select`, the CLI's plan builder,
-in a thread: they run git to find the default author, which must not hold up
-the event loop.
+Every render goes through the :class:`~scaffold.web.pool.RenderPool`, and an
+archive already made comes from the :class:`~scaffold.web.cache.ArchiveCache`.
+Every answer goes through :func:`~scaffold.web.selection.select`, the CLI's plan
+builder, in a thread: they run git to find the default author, which must not
+hold up the event loop.
 The answers come in the query string or, posted, in a form or JSON body.
 Problems answer 400 with a JSON body naming each one and its field (or the
 page, for a browser's form submit), a full queue or a render past its limit
@@ -19,6 +20,7 @@ import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -38,12 +40,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scaffold import __version__
 from scaffold.criteria import CRITERIA, Answers
-from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError, UsageError
+from scaffold.errors import BusyError, InvalidAnswersError, ScaffoldError, TemplateError, UsageError
 from scaffold.frameworks import FRAMEWORKS
 from scaffold.plan import ProjectPlan
 from scaffold.recommender import recommend
 from scaffold.web import view
 from scaffold.web.archive import FORMAT_ALIASES, MEDIA_TYPES
+from scaffold.web.cache import ArchiveCache, archive_key
 from scaffold.web.highlight import highlighted, stylesheet
 from scaffold.web.limits import Limits
 from scaffold.web.metadata import metadata
@@ -71,7 +74,7 @@ MAX_QUERY_BYTES = 32 * 1024
 MAX_BODY_BYTES = 64 * 1024
 #: The bodies a POST may carry: what an HTML form sends, and JSON.
 FORM_TYPE, JSON_TYPE = "application/x-www-form-urlencoded", "application/json"
-#: Previews (file lists and texts) kept for the page's clicks; archives are never kept.
+#: Previews (file lists and texts) kept for the page's clicks (archives: see web.cache).
 PREVIEWS_KEPT = 16
 #: Applied to every response. The page loads only its own script and styles.
 SECURITY_HEADERS: Mapping[str, str] = {
@@ -261,9 +264,14 @@ class _Previews:
 def create_app(
     limits: Limits, allowed_hosts: Sequence[str] = ("127.0.0.1", "localhost")
 ) -> Starlette:
-    """The application; its lifespan starts the render workers and removes their scratch space."""
+    """The application; its lifespan starts the render workers and removes their scratch space.
+
+    Archives are kept by :class:`~scaffold.web.cache.ArchiveCache`, up to
+    ``limits.cache_bytes``; previews by their own, smaller count.
+    """
     templates = _templates()
     previews = _Previews(PREVIEWS_KEPT)
+    archives = ArchiveCache(limits.cache_bytes)
 
     def pool(request: Request) -> RenderPool:
         render_pool: RenderPool = request.app.state.pool
@@ -392,17 +400,40 @@ def create_app(
                 # A browser's form submit: the page again, with the problems.
                 return html("page.html", await page_context(request), status=400)
             raise
+        media_type = MEDIA_TYPES[archive_format]
         headers = {"content-disposition": f'attachment; filename="{plan.name}.{asked}"'}
+        # Until a worker has said which templates it renders there is no key: the
+        # request waits for a worker as it would without the cache.
+        version = pool(request).template_version
+        key = archive_key(plan, version, archive_format, date.today()) if version else None
+        if key:
+            # The same tag means the same bytes, on every replica and after a restart: a
+            # client holding it is answered without a render. It may hold the author's name.
+            headers |= {"etag": f'"{key}"', "cache-control": "private, no-cache"}
+            if f'"{key}"' in request.headers.get("if-none-match", ""):
+                return Response(status_code=304, headers=headers)
         if request.method == "HEAD":  # the answers are checked; nothing is rendered
-            return Response(media_type=MEDIA_TYPES[archive_format], headers=headers)
-        result = await pool(request).render(plan, archive=archive_format)
-        return Response(result.archive, media_type=MEDIA_TYPES[archive_format], headers=headers)
+            return Response(media_type=media_type, headers=headers)
+
+        async def render() -> bytes:
+            result = await pool(request).render(plan, archive=archive_format)
+            if result.archive is None:  # the worker packs what it is asked for
+                raise TemplateError("the render worker sent no archive")
+            return result.archive
+
+        archive = await (archives.get(key, render) if key else render())
+        return Response(archive, media_type=media_type, headers=headers)
 
     async def health(request: Request) -> Response:
         """200 while at least one render worker is alive; 503 saying why while none is."""
         render_pool = pool(request)
         renders = render_pool.status()
-        body: dict[str, object] = {"status": "ok", "version": __version__, "renders": renders}
+        body: dict[str, object] = {
+            "status": "ok",
+            "version": __version__,
+            "renders": renders,
+            "cache": archives.status(),
+        }
         if renders["workers"]:
             return JSONResponse(body)
         failure = render_pool.start_failure

@@ -1,10 +1,12 @@
-"""How much rendering ``scaffold serve`` takes on at once; light, so ``--help`` can show it."""
+"""How much ``scaffold serve`` takes on at once and keeps; light, so ``--help`` can show it."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
+#: Bytes of archives kept for answers asked again (64 MiB).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Room beside the render queue for requests that render nothing (the page's state, metadata).
 CHEAP_REQUESTS = 64
 
@@ -16,7 +18,7 @@ def default_renders() -> int:
 
 @dataclass(frozen=True)
 class Limits:
-    """How much rendering the server takes on at once, and for how long."""
+    """How much rendering the server takes on at once, for how long, and what it keeps."""
 
     #: Renders running at the same time (one worker process each).
     renders: int = field(default_factory=default_renders)
@@ -28,6 +30,8 @@ class Limits:
     request_timeout: float = 10.0
     #: Connections one client address may hold open at once; one more gets 503.
     per_client: int = 64
+    #: Bytes of archives kept in memory for answers asked again; 0 keeps none.
+    cache_bytes: int = DEFAULT_CACHE_BYTES
 
     @property
     def requests(self) -> int:

@@ -61,6 +61,8 @@ class _Worker:
         self.requests = requests
         self.replies = replies
         self.jobs = 0
+        #: The template version the worker renders, as it said when it was ready.
+        self.template_version = ""
 
     @property
     def alive(self) -> bool:
@@ -87,6 +89,7 @@ class _Worker:
             reason = str(ready.get("error")) if ready else f"exit code {worker.process.returncode}"
             log.error("a render worker did not start (%s)", reason)
             return reason
+        worker.template_version = str(ready["template_version"])
         return worker
 
     async def receive(self, timeout: float) -> dict[str, Any] | None:
@@ -136,6 +139,8 @@ class RenderPool:
         self._rendering = 0
         #: Why the last worker that tried to start could not; None once one has started.
         self.start_failure: str | None = None
+        #: The template version the workers render; None until one has started.
+        self.template_version: str | None = None
 
     def start(self) -> None:
         """Start every worker in the background; requests that come first wait in the queue."""
@@ -165,6 +170,7 @@ class RenderPool:
             self._add_worker(retry)
             return
         self.start_failure = None
+        self.template_version = worker.template_version
         self._workers.add(worker)
         self._idle.put_nowait(worker)
         self._in_background(self._watch(worker))

@@ -1,11 +1,11 @@
 """A render worker: a warm process that renders one project per line of JSON read on stdin.
 
 ``scaffold serve`` keeps a few of these running (see :mod:`scaffold.web.pool`).
-Each has paid for its imports and a first render before it says it is ready,
-and keeps the templates it has compiled, so a request costs only the render
-itself; a worker that runs past its time limit is killed by the server without
-disturbing the others. Replies go to a private copy of stdout, so nothing
-printed by a library can corrupt them.
+Each has paid for its imports and a render of every framework before it says
+it is ready, and keeps the templates it has compiled in memory, so a request
+costs only the render itself; a worker that runs past its time limit is killed
+by the server without disturbing the others. Replies go to a private copy of
+stdout, so nothing printed by a library can corrupt them.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from scaffold.frameworks import Framework
 from scaffold.plan import ProjectPlan, build_plan
 from scaffold.project import list_files, render
 from scaffold.template_cache import COMPILE_SETTINGS
+from scaffold.versions.source import installed_version
 from scaffold.web.archive import pack
 
 if TYPE_CHECKING:
@@ -117,26 +118,33 @@ def keep_compiled_templates() -> None:
     jinja2.Environment.compile = compile_once  # type: ignore[method-assign,assignment]
 
 
-def warm_up(scratch: Path, framework: Framework) -> None:
-    """Render a default project once, so the first request finds everything imported and loaded."""
-    directory = Path(tempfile.mkdtemp(prefix="warm-up-", dir=scratch))
-    try:
-        plan = build_plan("warm-up", {"framework": framework})
-        run_job({"directory": directory, "plan": plan.to_json()})
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+def warm_up(scratch: Path) -> None:
+    """Render a default project of each framework, so no request pays for an import or a compile.
+
+    The worker keeps compiled templates in memory only: what the warm-up leaves
+    uncompiled, the first request of that framework would compile.
+    """
+    for framework in Framework:
+        directory = Path(tempfile.mkdtemp(prefix="warm-up-", dir=scratch))
+        try:
+            plan = build_plan("warm-up", {"framework": framework})
+            run_job({"directory": directory, "plan": plan.to_json()})
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def serve_jobs(scratch: Path, replies: IO[str]) -> None:
     """Answer jobs until stdin closes: one JSON line in, one JSON line out."""
     keep_compiled_templates()
     try:
-        warm_up(scratch, Framework.FLASK)
+        warm_up(scratch)
     except (ScaffoldError, OSError) as error:
         # A full or unwritable scratch directory, say: the server reports why on /health.
         _reply(replies, {"ready": False, "error": _describe(error)})
         return
-    _reply(replies, {"ready": True, "pid": os.getpid()})
+    # The version every archive of this worker records: the server's cache keys by it.
+    ready = {"ready": True, "pid": os.getpid(), "template_version": installed_version()}
+    _reply(replies, ready)
     for line in sys.stdin:
         try:
             reply = run_job(json.loads(line))
