@@ -6,7 +6,8 @@ uses and renders through a :class:`copier.Worker` that
 - compiles each template once per release (:mod:`scaffold.template_cache`);
 - reuses the copier.yml scaffold has already read instead of parsing it again,
   and knows the installed template folder is no git repository;
-- takes the answers file's name as it is when it holds no Jinja;
+- takes the answers file's name as it is when it holds no Jinja, and then
+  builds the render context once for all the files instead of once per file;
 - skips copier's per-file ``git config`` call: it copies an executable bit
   into the git index of the destination, and scaffold renders into a new
   staging directory whose files no index tracks, so the call (one git process
@@ -20,6 +21,7 @@ when one of them stops working.
 from __future__ import annotations
 
 import copy
+from collections.abc import MutableMapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -46,12 +48,8 @@ class _Worker(Worker):
             template.__dict__["vcs"] = None
         return template
 
-    @property
-    def answers_relpath(self) -> Path:
-        """The answers file's path; rendered only when it holds Jinja (copier renders it always).
-
-        copier asks for it once per file and renders it each time, a tenth of a render.
-        """
+    def _plain_answers_path(self) -> Path | None:
+        """The answers file's path when it holds no Jinja (as the bundled template's); else None."""
         path = str(self.answers_file or self.template.answers_relpath)
         environment = self.jinja_env
         markers = (
@@ -59,9 +57,36 @@ class _Worker(Worker):
             environment.variable_start_string,
             environment.comment_start_string,
         )
-        if any(marker in path for marker in markers):
-            return super().answers_relpath
-        return Path(path)
+        return None if any(marker in path for marker in markers) else Path(path)
+
+    @property
+    def answers_relpath(self) -> Path:
+        """The answers file's path; rendered only when it holds Jinja (copier renders it always).
+
+        copier asks for it once per file and renders it each time, a tenth of a render.
+        """
+        return self._plain_answers_path() or super().answers_relpath
+
+    def _render_template(self) -> None:
+        """Render the files with one context, built once: every answer is final by now.
+
+        copier builds the context anew for each file and each part of a file
+        name, a third of a render. A rendered answers path would change the
+        shared context (copier's answers_relpath edits it), so then it does.
+        """
+        if self._plain_answers_path() is None:
+            super()._render_template()
+            return
+        self.__dict__["_files_context"] = super()._render_context()
+        try:
+            super()._render_template()
+        finally:
+            del self.__dict__["_files_context"]
+
+    def _render_context(self) -> MutableMapping[str, Any]:
+        """The render context; while the files render, a copy of the one built for them."""
+        kept: MutableMapping[str, Any] | None = self.__dict__.get("_files_context")
+        return dict(kept) if kept is not None else super()._render_context()
 
     @cached_property
     def jinja_env(self) -> SandboxedEnvironment:

@@ -232,7 +232,9 @@ class RenderPool:
             self._rendering -= 1
             await self._release(worker, healthy=healthy)
             if directory is not None:
-                shutil.rmtree(directory, ignore_errors=True)
+                # In a thread: removing a project's files holds up the event loop, and with it
+                # every other request, for as long as the disk takes.
+                await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
     async def _acquire(self) -> _Worker:
         """A live idle worker; one that died while idle is skipped (its watcher replaces it)."""
