@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
@@ -95,6 +96,10 @@ def keep_compiled_templates() -> None:
 
     compile_anew: Callable[..., str | CodeType] = jinja2.Environment.compile
     kept: OrderedDict[tuple[object, ...], str | CodeType] = OrderedDict()
+    # copier builds an environment whole and then only renders with it: its settings
+    # are worked out once per environment, not at each of a render's thousands of compiles.
+    settings: weakref.WeakKeyDictionary[Environment, tuple[object, ...]]
+    settings = weakref.WeakKeyDictionary()
 
     def compile_once(
         self: Environment,
@@ -106,7 +111,9 @@ def keep_compiled_templates() -> None:
     ) -> str | CodeType:
         if not isinstance(source, str):  # an already parsed template
             return compile_anew(self, source, name, filename, raw, defer_init)
-        key = (_compile_key(self), source, name, filename, raw, defer_init)
+        if (setting := settings.get(self)) is None:
+            setting = settings[self] = _compile_key(self)
+        key = (setting, source, name, filename, raw, defer_init)
         if key in kept:
             kept.move_to_end(key)
             return kept[key]
