@@ -410,7 +410,8 @@ def create_app(
             # The same tag means the same bytes, on every replica and after a restart: a
             # client holding it is answered without a render. It may hold the author's name.
             headers |= {"etag": f'"{key}"', "cache-control": "private, no-cache"}
-            if f'"{key}"' in request.headers.get("if-none-match", ""):
+            unchanged = f'"{key}"' in request.headers.get("if-none-match", "")
+            if unchanged and request.method in ("GET", "HEAD"):
                 return Response(status_code=304, headers=headers)
         if request.method == "HEAD":  # the answers are checked; nothing is rendered
             return Response(media_type=media_type, headers=headers)
