@@ -242,12 +242,31 @@ def conflict(framework: str, given: Mapping[str, Value]) -> str | None:
     return None
 
 
+#: The run-time defaults a long-running process read once (:func:`keep_runtime_defaults`).
+_kept_runtime_defaults: dict[str, Value] | None = None
+
+
+def keep_runtime_defaults() -> None:
+    """Read the run-time defaults now and use them for the rest of the process.
+
+    ``scaffold serve`` does so as it starts: no request then runs git or reads
+    the personal defaults file for them (about a tenth of a first-time zip),
+    a bad file stops the server before it listens, and a change to either
+    applies from the next start.
+    """
+    global _kept_runtime_defaults
+    _kept_runtime_defaults = None
+    _kept_runtime_defaults = runtime_defaults()
+
+
 def runtime_defaults() -> dict[str, Value]:
     """Defaults only known at run time.
 
     The running Python, git's user name and e-mail, and the personal defaults
     file, which wins over git.
     """
+    if _kept_runtime_defaults is not None:
+        return dict(_kept_runtime_defaults)
     defaults: dict[str, Value] = {"python_version": _supported_python()}
     identity = git_identity()
     for key, setting in (("author_name", "user.name"), ("author_email", "user.email")):

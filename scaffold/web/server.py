@@ -154,9 +154,11 @@ def serve(settings: Settings) -> None:
             f"scaffold serve needs the web extra ({error.name} is not installed); "
             f"install it with: {installation().install_command('web')}"
         ) from error
+    from scaffold.options import keep_runtime_defaults
     from scaffold.web.app import MAX_QUERY_BYTES, create_app
     from scaffold.web.connections import bounded_protocol
 
+    keep_runtime_defaults()
     if warning := exposure_warning(settings.host):
         print(warning, file=sys.stderr)
     sock = listen(settings.host, settings.port)
