@@ -140,3 +140,4 @@ def test_the_compose_file_runs_the_same_image_read_only():
     assert checked.returncode == 0, checked.stderr
     assert "read_only: true" in checked.stdout and "/tmp" in checked.stdout
     assert "SCAFFOLD_SERVE_ALLOWED_HOSTS" in checked.stdout
+    assert "SCAFFOLD_SERVE_CACHE_SIZE: 64M" in checked.stdout
