@@ -180,12 +180,12 @@ def test_excess_requests_get_503_with_retry_after(tmp_path):
 
 
 def test_a_render_past_its_time_limit_is_stopped_and_its_worker_replaced(tmp_path):
-    with serving(tmp_path, "--timeout", "0.05", workers=1) as server:
+    with serving(tmp_path, "--timeout", "0.01", workers=1) as server:
         (worker,) = server.workers()
         response = server.get(f"/starter.zip?{query(name='slow')}")
         assert response.status == 503
         assert response.headers["retry-after"] == "1"
-        assert "took longer than 0.05 s and was stopped" in response.json()["error"]
+        assert "took longer than 0.01 s and was stopped" in response.json()["error"]
         assert server.render_dirs() == []
         server.wait_ready(1)
         (replacement,) = server.workers()
