@@ -58,6 +58,8 @@ ROWS = 20
 #: The starter's project name, and the package both apps are imported from.
 STARTER, BARE = "starter", "bare"
 HEALTH = "/health"
+#: The section of the written report that --write keeps: notes by hand, not measured here.
+NOTES_HEADING = "## How the costs of a request were found"
 
 #: Counts every answer that is not a 200 (wrk itself counts only 4xx and 5xx).
 STATUS_CHECK = """\
@@ -783,6 +785,19 @@ def report(
     return "\n".join(lines)
 
 
+def write_report(path: Path, text: str) -> None:
+    """Write the report to ``path``, keeping the notes that follow NOTES_HEADING there.
+
+    The notes say how costs were found, by means this script does not run.
+    """
+    notes = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        start = old.find(f"\n{NOTES_HEADING}\n")
+        notes = old[start:] if start >= 0 else ""
+    path.write_text(text + notes, encoding="utf-8")
+
+
 def stop_on_sigterm() -> None:
     """Turn SIGTERM into an exit that runs the clean-up, as Ctrl-C does."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -801,7 +816,10 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds of each run")
     parser.add_argument("--connections", type=int, default=8, help="open connections of wrk")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round of 1 s")
-    parser.add_argument("--write", metavar="FILE", help="also write the report to FILE")
+    parser.add_argument(
+        "--write", metavar="FILE",
+        help=f"also write the report to FILE, keeping its section {NOTES_HEADING!r}",
+    )  # fmt: skip
     parser.add_argument("--fresh", action="store_true", help="rebuild the benchmark venv")
     args = parser.parse_args()
     if not WRK.exists():
@@ -822,7 +840,7 @@ def main() -> None:
     text = report(rows, libraries, load, load_before)
     print(text, end="")
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        write_report(Path(args.write), text)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Pure ASGI middleware: request ids, the Host header check and security headers.
 
-Each one looks at the connection scope and the response's first message only,
-so it adds almost nothing to the cost of a request (Starlette's
-`BaseHTTPMiddleware` would run every request through an extra task and stream).
+It looks at the connection scope and the response's first message only, so it
+adds little to the cost of a request (Starlette's `BaseHTTPMiddleware` would
+run every request through an extra task and stream).
 """
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,132 +36,118 @@ COMMON_HEADERS = [
 HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
 
 
-def header(scope: Scope, name: bytes) -> str | None:
-    """The value of a request header (`name` in lower case), if the client sent it."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
 def route_path(scope: Scope) -> str:
     """The path the router matches: without the prefix a proxy may serve it under."""
     return str(scope["path"]).removeprefix(scope.get("root_path", ""))
 
 
-def with_headers(send: Send, extra: Iterable[tuple[bytes, bytes]]) -> Send:
-    """Wrap `send` so that the response's headers end with `extra`."""
-
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = [*message.get("headers", ()), *extra]
-            message = {**message, "headers": headers}
-        await send(message)
-
-    return send_with_headers
-
-
-class RequestIdMiddleware:
-    """Give each request an id for its log lines and its `X-Request-ID` answer.
-
-    The id is the client's (or the proxy's) `X-Request-ID` when it is a plain
-    token, and a new one otherwise. This middleware wraps the whole app, error
-    handling included (see `main.Application`): a 500 answer carries the id
-    too, and the traceback of its error is logged here, with the id, rather
-    than by the server once the request is over.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = request_id_from(header(scope, _REQUEST_ID))
-        response_header = (_REQUEST_ID, request_id.encode("latin-1"))
-        token = current_request_id.set(request_id)
-        try:
-            await self.app(scope, receive, with_headers(send, [response_header]))
-        except Exception:
-            # Starlette has already answered 500; this is the one log line.
-            logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
-        finally:
-            current_request_id.reset(token)
-
-
-class TrustedHostMiddleware:
-    """Answer 400 to requests whose Host header names no host of ALLOWED_HOSTS.
+class HostPatterns:
+    """The hosts of ALLOWED_HOSTS, matched as by Starlette's TrustedHostMiddleware.
 
     Patterns are host names, `*.example.com` for every subdomain, or `*` for
-    any host, as in Starlette's middleware of the same name. Unlike that one,
-    it lets the `exempt_paths` through whatever the host, because probes
-    address the server by IP (Docker's HEALTHCHECK uses 127.0.0.1), and it logs
-    each refusal as one warning line that names the host.
+    any host.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        allowed_hosts: Sequence[str],
-        exempt_paths: Collection[str] = (),
-    ) -> None:
-        self.app = app
+    def __init__(self, allowed_hosts: Sequence[str]) -> None:
         patterns = {pattern.lower() for pattern in allowed_hosts}
         self.allow_any = "*" in patterns
         self.names = frozenset(name for name in patterns if not name.startswith("*."))
         self.suffixes = tuple(name[1:] for name in patterns if name.startswith("*."))
-        self.exempt_paths = frozenset(exempt_paths)
 
     def allows(self, host: str) -> bool:
         """Whether the Host header `host` (with or without a port) is allowed."""
+        if self.allow_any:
+            return True
         name = host.lower()
         # `[::1]` has colons of its own; any other colon starts the port.
         if not name.endswith("]"):
             name = name.rpartition(":")[0] or name
         return name in self.names or name.endswith(self.suffixes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            self.allow_any
-            or scope["type"] != "http"
-            or route_path(scope) in self.exempt_paths
-        ):
-            await self.app(scope, receive, send)
-            return
-        host = header(scope, b"host") or ""
-        if self.allows(host):
-            await self.app(scope, receive, send)
-            return
-        logger.warning("Refused a request for host %r", host[:_LOGGED_HOST_LENGTH])
-        response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
-        await response(scope, receive, send)
 
+class GatewayMiddleware:
+    """Every request's first layer: its id, the Host check, the security headers.
 
-class SecurityHeadersMiddleware:
-    """Add the browser security headers to every response.
+    One pure ASGI layer, which reads the request's headers once and wraps
+    `send` once, where three would each do it again. It wraps the whole app,
+    error handling included (see `main.Application`), so that every answer,
+    a 500 too, carries the headers, and the traceback of an unhandled error is
+    logged here, with the request id, rather than by the server once the
+    request is over.
 
-    Responses of the API are JSON: their content policy lets them load nothing
-    and be framed by no page. The interactive docs (`docs_paths`) are FastAPI's
-    Swagger UI page, which loads its script and styles from jsDelivr and starts
-    with an inline script built from the app's settings; their policy allows
-    that and no more. HSTS is for production, behind HTTPS; browsers ignore it
-    over plain HTTP, and a development server on localhost must not send it.
+    *Request id*: the client's (or the proxy's) `X-Request-ID` when it is a
+    plain token, a new one otherwise; set for the request's log lines and sent
+    back in the answer.
+
+    *Host check*: 400 to requests whose Host header names no host of
+    `allowed_hosts` (see `HostPatterns`), each refusal logged as one warning
+    line that names the host. Unlike Starlette's TrustedHostMiddleware, it lets
+    the `exempt_paths` through whatever the host, because probes address the
+    server by IP (Docker's HEALTHCHECK uses 127.0.0.1).
+
+    *Security headers*: responses of the API are JSON, and their content
+    policy lets them load nothing and be framed by no page. The interactive
+    docs (`docs_paths`) are FastAPI's Swagger UI page, which loads its script
+    and styles from jsDelivr and starts with an inline script built from the
+    app's settings; their policy allows that and no more. HSTS is for
+    production, behind HTTPS; browsers ignore it over plain HTTP, and a
+    development server on localhost must not send it.
     """
 
     def __init__(
-        self, app: ASGIApp, *, hsts: bool, docs_paths: Collection[str] = ()
+        self,
+        app: ASGIApp,
+        *,
+        allowed_hosts: Sequence[str],
+        hsts: bool,
+        exempt_paths: Collection[str] = (),
+        docs_paths: Collection[str] = (),
     ) -> None:
         self.app = app
+        self.hosts = HostPatterns(allowed_hosts)
+        self.exempt_paths = frozenset(exempt_paths)
+        self.docs_paths = frozenset(docs_paths)
         common = [*COMMON_HEADERS, *([HSTS_HEADER] if hsts else [])]
         self.api_headers = [(b"content-security-policy", API_POLICY), *common]
         self.docs_headers = [(b"content-security-policy", DOCS_POLICY), *common]
-        self.docs_paths = frozenset(docs_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = route_path(scope) in self.docs_paths
-        extra = self.docs_headers if docs else self.api_headers
-        await self.app(scope, receive, with_headers(send, extra))
+        host = sent_id = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+            elif name == _REQUEST_ID:
+                sent_id = value.decode("latin-1")
+        request_id = request_id_from(sent_id)
+        path = route_path(scope)
+        extra = [
+            (_REQUEST_ID, request_id.encode("latin-1")),
+            *(self.docs_headers if path in self.docs_paths else self.api_headers),
+        ]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        token = current_request_id.set(request_id)
+        try:
+            if path in self.exempt_paths or self.hosts.allows(host):
+                await self.app(scope, receive, send_with_headers)
+            else:
+                await self.refuse(host, scope, receive, send_with_headers)
+        except Exception:
+            # Starlette has already answered 500; this is the one log line.
+            logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
+        finally:
+            current_request_id.reset(token)
+
+    @staticmethod
+    async def refuse(host: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 400 to a request for a host that is not allowed, and log it."""
+        logger.warning("Refused a request for host %r", host[:_LOGGED_HOST_LENGTH])
+        response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
+        await response(scope, receive, send)
