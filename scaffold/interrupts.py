@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import ClassVar
 
 from scaffold.errors import Interrupted
 
@@ -29,6 +30,8 @@ class _State:
     deferring = 0
     received: int | None = None
     raised = False
+    #: What ends the blocks that wait now (a prompt waiting for a key), innermost last.
+    wakers: ClassVar[list[Callable[[], None]]] = []
 
 
 _state = _State()
@@ -43,6 +46,8 @@ def _handle(number: int, _frame: FrameType | None) -> None:
     if _state.armed and not _state.deferring:
         _state.raised = True
         raise Interrupted(number)
+    for wake in reversed(_state.wakers):
+        wake()
 
 
 def _silence_terminals() -> None:
@@ -86,13 +91,26 @@ def stop_interrupting() -> None:
     _state.armed = False
 
 
+def pending() -> bool:
+    """Whether a signal arrived that has not interrupted yet (it waits for a block to end)."""
+    return _state.armed and _state.received is not None and not _state.raised
+
+
 @contextmanager
-def deferred() -> Iterator[None]:
-    """Finish the block even if a signal arrives; raise :class:`Interrupted` when it ends."""
+def deferred(wake: Callable[[], None] | None = None) -> Iterator[None]:
+    """Finish the block even if a signal arrives; raise :class:`Interrupted` when it ends.
+
+    A block that may wait for long (a prompt waiting for a key) passes ``wake``,
+    which the signal calls to end the block sooner.
+    """
     _state.deferring += 1
+    if wake is not None:
+        _state.wakers.append(wake)
     try:
         yield
     finally:
+        if wake is not None:
+            _state.wakers.remove(wake)
         _state.deferring -= 1
         if (
             not _state.deferring

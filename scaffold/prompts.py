@@ -2,6 +2,8 @@
 
 Only the raising ``unsafe_ask`` is used: Ctrl-C must stop scaffold, never be
 taken as an answer. Imported only when a terminal is there to ask on.
+Every prompt runs through :func:`_answer`, so that SIGTERM and SIGHUP stop
+scaffold at a prompt as cleanly as anywhere else.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import questionary
 
+from scaffold import interrupts
 from scaffold.questions import Question, Value
 from scaffold.report import terminal_width, wrap
 
@@ -23,6 +26,26 @@ class Step(Enum):
     """A move through the questionnaire that is not an answer."""
 
     BACK = "back"
+
+
+def _answer(prompt: questionary.Question) -> Any:  # noqa: ANN401 (questionary answers are untyped)
+    """The prompt's answer; a signal while it waits closes it, then interrupts.
+
+    Raised where the signal lands, the interruption would end whichever task
+    of prompt_toolkit's event loop was running (a history load, say), which
+    prints its traceback and waits for Enter. Instead the signal closes the
+    prompt, and the interruption is raised once the terminal is restored.
+    """
+    application = prompt.application
+
+    def close() -> None:
+        if application.future is not None and not application.future.done():
+            application.exit(result=None)
+
+    # A signal that came before the prompt started closes it as soon as it starts.
+    application.pre_run_callables.append(lambda: close() if interrupts.pending() else None)
+    with interrupts.deferred(wake=close):
+        return prompt.unsafe_ask()
 
 
 def ask(question: Question) -> Value:
@@ -70,9 +93,9 @@ def _ask(
     qmark = f"[{position[0]}/{position[1]}]" if position else "?"
     if question.kind == "bool":
         return bool(
-            questionary.confirm(
-                question.message, default=bool(question.default), qmark=qmark
-            ).unsafe_ask()
+            _answer(
+                questionary.confirm(question.message, default=bool(question.default), qmark=qmark)
+            )
         )
     if question.kind == "choice":
         choices: list[questionary.Choice | questionary.Separator] = [
@@ -93,9 +116,9 @@ def _ask(
         )
         if back:
             choices += [questionary.Separator(), questionary.Choice(BACK_TITLE, value=Step.BACK)]
-        answer: Value | Step = questionary.select(
-            question.message, choices=choices, default=default, qmark=qmark
-        ).unsafe_ask()
+        answer: Value | Step = _answer(
+            questionary.select(question.message, choices=choices, default=default, qmark=qmark)
+        )
         return answer
 
     def validate(text: str) -> bool | str:
@@ -105,9 +128,11 @@ def _ask(
             return str(error)
         return True
 
-    typed: str = questionary.text(
-        question.message, default=str(question.default), validate=validate, qmark=qmark
-    ).unsafe_ask()
+    typed: str = _answer(
+        questionary.text(
+            question.message, default=str(question.default), validate=validate, qmark=qmark
+        )
+    )
     return question.parse(typed)
 
 
@@ -117,26 +142,30 @@ def choose_answer_to_change(answers: Sequence[tuple[str, str]]) -> str | None:
     ``answers`` are (key, shown text) pairs, in the order of the summary. An empty
     key means the user changed their mind: show the summary again.
     """
-    go_ahead = questionary.select(
-        "Create the project with these answers?",
-        choices=[
-            questionary.Choice("Yes, create it", value=True),
-            questionary.Choice("Change an answer", value=False),
-        ],
-    ).unsafe_ask()
+    go_ahead = _answer(
+        questionary.select(
+            "Create the project with these answers?",
+            choices=[
+                questionary.Choice("Yes, create it", value=True),
+                questionary.Choice("Change an answer", value=False),
+            ],
+        )
+    )
     if go_ahead:
         return None
-    key: str | None = questionary.select(
-        "Which answer do you want to change?",
-        choices=[
-            *(questionary.Choice(title=text, value=key) for key, text in answers),
-            questionary.Separator(),
-            questionary.Choice("<- None, back to the summary", value=""),
-        ],
-    ).unsafe_ask()
+    key: str | None = _answer(
+        questionary.select(
+            "Which answer do you want to change?",
+            choices=[
+                *(questionary.Choice(title=text, value=key) for key, text in answers),
+                questionary.Separator(),
+                questionary.Choice("<- None, back to the summary", value=""),
+            ],
+        )
+    )
     return key or ""
 
 
 def confirm(message: str, *, default: bool) -> bool:
     """A yes/no question."""
-    return bool(questionary.confirm(message, default=default).unsafe_ask())
+    return bool(_answer(questionary.confirm(message, default=default)))
