@@ -532,12 +532,16 @@ def _directory_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run scaffold; return the exit code. The one place errors become messages."""
+def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
+    """Run scaffold; return the exit code. The one place errors become messages.
+
+    ``exiting`` says the process ends as soon as this returns (the console
+    script): signals then stay ignored, so that none replaces the exit code.
+    """
     _reopen_closed_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
-    with interrupts.signals_interrupt():
+    with interrupts.signals_interrupt(restore=not exiting):
         try:
             try:
                 parser = build_parser()
@@ -625,6 +629,6 @@ def run() -> NoReturn:
     a tenth of the run time for a few hundred kilobytes of memory.
     """
     gc.set_threshold(100_000, 50, 100)
-    code = main()
+    code = main(exiting=True)
     gc.freeze()
     sys.exit(code)

@@ -63,12 +63,15 @@ def _silence_terminals() -> None:
 
 
 @contextmanager
-def signals_interrupt() -> Iterator[None]:
+def signals_interrupt(*, restore: bool = True) -> Iterator[None]:
     """While the block runs, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`.
 
-    The previous handlers come back afterwards, and a signal arriving once the
-    block is over (while the final message is printed) is ignored. Outside the
-    main thread Python cannot set handlers, so nothing changes there.
+    A signal arriving once the command is over (while the final message is
+    printed) is ignored. The previous handlers come back after the block,
+    unless ``restore`` is false: the process ends with the block, and a signal
+    between the two would otherwise replace the command's exit code with its
+    own. Outside the main thread Python cannot set handlers, so nothing
+    changes there.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -82,8 +85,9 @@ def signals_interrupt() -> Iterator[None]:
         yield
     finally:
         _state.armed = False
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        if restore:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def stop_interrupting() -> None:

@@ -11,6 +11,7 @@ import errno
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -492,6 +493,28 @@ def test_ctrl_d_at_an_empty_text_prompt_is_a_one_line_error(workdir, tmp_path):
     assert "scaffold: error: input ended (Ctrl-D or a closed stdin)" in output
     assert "Traceback" not in output and "EOFError" not in output
     assert list(workdir.iterdir()) == []
+
+
+#: The console script's way of running scaffold, then signals once the command is over.
+SIGNALS_AFTER_THE_COMMAND = """
+import os, signal, sys
+from scaffold._cli import main
+code = main(["new", "late", "-y", "--no-git"], exiting=True)
+for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    os.kill(os.getpid(), number)
+sys.exit(code)
+"""
+
+
+def test_a_signal_once_the_command_is_over_leaves_its_exit_code(workdir):
+    """A signal between the report and the exit (an update's conflicts, say) is ignored."""
+    result = subprocess.run(
+        [sys.executable, "-c", SIGNALS_AFTER_THE_COMMAND],
+        cwd=workdir, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Created late" in result.stdout and "interrupted" not in result.stderr
+    assert (workdir / "late" / "pyproject.toml").is_file()
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
