@@ -263,6 +263,36 @@ def test_every_address_warns_checks_hosts_and_prints_an_address_that_answers(tmp
         server.stop()
 
 
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="this machine has no IPv6 loopback")
+@pytest.mark.parametrize("host", ["::1", "::"])
+def test_an_ipv6_address_answers_by_its_bracketed_host_name(tmp_path, host):
+    """A Host header writes an IPv6 address in brackets: ``[::1]:PORT`` must pass the check."""
+    server = start_server(tmp_path, "--host", host, "--renders", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while not (printed := re.findall(r"serving (http://\S+) ", server.output())):
+            assert server.process.poll() is None and time.monotonic() < deadline, server.output()
+            time.sleep(0.1)
+        for url in {printed[0], f"http://[::1]:{server.port}/"}:
+            with urllib.request.urlopen(f"{url}api/metadata", timeout=10) as answer:
+                assert answer.status == 200, url
+        refused = http.client.HTTPConnection("::1", server.port, timeout=10)
+        refused.request("GET", "/api/metadata", headers={"Host": "[2001:db8::1]"})
+        assert refused.getresponse().status == 400
+        refused.close()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize(
     ("host", "warned"),
     [("127.0.0.1", False), ("127.0.0.2", False), ("::1", False), ("localhost", False),

@@ -73,12 +73,13 @@ def allowed_hosts(host: str, extra: Sequence[str] = ()) -> list[str]:
     address accepts the machine's own names and addresses, not any name. A
     reverse proxy that forwards another name adds it with ``--allowed-host``.
     """
-    names = {"127.0.0.1", "localhost", "::1", *(name.lower() for name in extra)}
+    names = {"127.0.0.1", "localhost", "::1", *(name.strip("[]").lower() for name in extra)}
     if host not in WILDCARDS:
         names.add(host.strip("[]").lower())
     else:
         names |= machine_names()
-    return sorted(names)
+    # A Host header writes an IPv6 address in brackets, and the check compares it so.
+    return sorted(names | {f"[{name}]" for name in names if ":" in name})
 
 
 def machine_names() -> set[str]:
