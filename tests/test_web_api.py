@@ -448,6 +448,14 @@ def test_head_checks_the_answers_and_renders_nothing(tmp_path):
         assert head.headers["content-disposition"] == 'attachment; filename="shop.zip"'
         assert slow.request("/starter.zip?sise=large", method="HEAD").status == 400
         assert slow.request("/?size=large", method="HEAD").status == 200
+        slow.wait_ready(1)  # the worker the 503 render stopped is replaced
+        workers = slow.workers()
+        for path in ["/api/preview", "/api/preview/README.md", "/ui/files"]:
+            head = slow.request(f"{path}?name=shop&framework=fastapi", method="HEAD")
+            assert (head.status, head.body) == (200, b""), path
+        assert slow.request("/api/preview/README.md?sise=large", method="HEAD").status == 400
+        assert slow.request("/api/preview?framework=FLASK", method="HEAD").status == 400
+        assert slow.workers() == workers  # no render ran past its limit
         assert slow.render_dirs() == []
 
 

@@ -76,6 +76,8 @@ MAX_BODY_BYTES = 64 * 1024
 FORM_TYPE, JSON_TYPE = "application/x-www-form-urlencoded", "application/json"
 #: Previews (file lists and texts) kept for the page's clicks (archives: see web.cache).
 PREVIEWS_KEPT = 16
+#: A rendered file shown as text: an HTML template of the project must never run as a page here.
+SANDBOXED: Mapping[str, str] = {"content-security-policy": "sandbox"}
 #: Applied to every response. The page loads only its own script and styles.
 SECURITY_HEADERS: Mapping[str, str] = {
     "content-security-policy": (
@@ -337,6 +339,8 @@ def create_app(
         return JSONResponse(payload)
 
     async def ui_files(request: Request) -> Response:
+        if request.method == "HEAD":  # nothing rendered for a look at the headers
+            return HTMLResponse("")
         return html("_files.html", await page_context(request))
 
     async def api_metadata(request: Request) -> Response:
@@ -363,6 +367,8 @@ def create_app(
     async def api_preview(request: Request) -> Response:
         given = await answers_from(request)
         plan = await run_in_threadpool(select, given)
+        if request.method == "HEAD":  # the answers are checked; nothing is rendered
+            return Response(media_type="application/json")
         result = await previews.get(pool(request), plan)
         return JSONResponse(
             {
@@ -378,14 +384,15 @@ def create_app(
     async def api_preview_file(request: Request) -> Response:
         path = request.path_params["path"]
         plan = await run_in_threadpool(select, answers_of(request.query_params.multi_items()))
+        if request.method == "HEAD":  # the answers are checked; only a GET renders to find the file
+            return Response(media_type="text/plain; charset=utf-8", headers=SANDBOXED)
         result = await previews.get(pool(request), plan)
         if path not in result.contents:
             return _error(404, f"the project has no file {path!r}")
         text = result.contents[path]
         if text is None:
             return _error(415, f"{path} is not a text file; download the archive to see it")
-        # A rendered HTML template must never run as a page of this site.
-        return PlainTextResponse(text, headers={"content-security-policy": "sandbox"})
+        return PlainTextResponse(text, headers=SANDBOXED)
 
     async def starter(request: Request) -> Response:
         asked = request.path_params["format"]
