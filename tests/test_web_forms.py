@@ -135,6 +135,18 @@ def test_an_api_client_that_names_an_option_the_framework_does_not_ask_is_refuse
     assert dropped.status == 200 and "auth" not in dropped.json()["options"]
     kept = query(framework="fastapi", auth="yes", options_for="flask")
     assert server.get(f"/api/preview?{kept}").json()["options"]["auth"] is True
+    # A form names the framework its fields were drawn for; any other value drops nothing.
+    for shown_for in ["nonsense", "", "FLASK"]:
+        forged = server.get(
+            f"/api/preview?{query(framework='django', auth='no', options_for=shown_for)}"
+        )
+        assert forged.status == 400, shown_for
+        (error,) = forged.json()["errors"]
+        assert error["field"] == "options_for", error
+        expected = r"options_for=\S* is not one of: django, flask, fastapi"
+        assert re.fullmatch(expected, error["message"]), error
+        page = server.get(f"/?{query(framework='django', auth='no', options_for=shown_for)}")
+        assert page.status == 200 and "is not one of: django, flask, fastapi" in page.text
 
 
 def test_the_page_shows_each_problem_next_to_its_field_and_offers_no_download(server):

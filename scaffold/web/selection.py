@@ -172,6 +172,12 @@ def form_answers(given: Mapping[str, str]) -> dict[str, str]:
     """
     data = dict(given)
     shown_for = data.pop(FORM_KEY, None)
+    if shown_for is not None:
+        try:
+            exact_framework(shown_for)
+        except ValueError as error:  # only the page sends it, naming a framework
+            message = str(error).replace(FRAMEWORK_KEY, FORM_KEY, 1)
+            raise AnswersError([Problem(FORM_KEY, message)]) from error
     framework = _framework_of(data)
     if shown_for is None or framework.value == shown_for:
         return data

@@ -19,6 +19,7 @@ from scaffold.plan import FRAMEWORK_KEY, ProjectPlan
 from scaffold.recommender import Recommendation
 from scaffold.web.selection import (
     DEFAULT_NAME,
+    FORM_KEY,
     NAME_KEY,
     AnswersError,
     Field,
@@ -116,13 +117,20 @@ def _text(value: object) -> str:
 def page_state(given: Mapping[str, str]) -> PageState:
     """Check the answers as the CLI would; whatever the outcome, say what the form shows."""
     # What the form sent for another framework is left out of what the page shows and links to.
-    answers = form_answers({key: value for key, value in given.items() if key != FILE_KEY})
     plan: ProjectPlan | None = None
     problems: tuple[Problem, ...] = ()
+    sent = {key: value for key, value in given.items() if key != FILE_KEY}
+    try:
+        answers = form_answers(sent)
+    except AnswersError as error:  # a form naming no framework: its answers as they came
+        problems = tuple(error.fields)
+        answers = {key: value for key, value in sent.items() if key != FORM_KEY}
     try:
         plan = select(answers)
     except AnswersError as error:
-        problems = tuple(error.fields)
+        problems += tuple(error.fields)
+    if problems:
+        plan = None
     # Shown even while the framework is given and answers are invalid.
     recommendation = recommendation_for(answers)
     chosen = None
