@@ -154,7 +154,7 @@ def server(
     """``scaffold serve`` from the benchmark venv, ready with ``renders`` workers."""
     port = free_port()
     env = {**bench_env(), "TMPDIR": str(tmp)}
-    command = [str(BIN / "scaffold"), "serve", "--port", str(port), "--renders", str(renders)]
+    command = [str(BIN / "scaffold"), "serve", "--port", str(port), "--workers", str(renders)]
     command += ["--cache-size", cache_size]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

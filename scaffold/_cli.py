@@ -323,9 +323,9 @@ def _serve_parser(
     seconds = _bounded(float, 0.01)
     option(
         limits,
-        "--renders",
+        "--workers",
         defaults.renders,
-        "projects rendered at once, one process each",
+        "render worker processes, each rendering one project at a time",
         parse=_bounded(int, 1, 64),
         metavar="N",
         shown="CPUs, at most 4",

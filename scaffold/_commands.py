@@ -107,7 +107,7 @@ def serve_command(args: argparse.Namespace) -> int:
     from scaffold.web.server import Settings, serve
 
     limits = Limits(
-        renders=args.renders,
+        renders=args.workers,
         queue=args.queue,
         timeout=args.timeout,
         request_timeout=args.request_timeout,

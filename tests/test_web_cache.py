@@ -45,7 +45,7 @@ def private_env(tmp: Path, **overrides: str) -> dict[str, str]:
 def cache_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
     """``scaffold serve`` with one render worker and a short render limit, ready; then stopped."""
     env = env or private_env(tmp)
-    server = start_server(Path(env["TMPDIR"]), "--renders", "1", "--timeout", "3", *args, env=env)
+    server = start_server(Path(env["TMPDIR"]), "--workers", "1", "--timeout", "3", *args, env=env)
     try:
         server.wait_ready(1)
         yield server

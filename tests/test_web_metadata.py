@@ -77,7 +77,7 @@ def test_git_and_the_personal_defaults_are_read_once_as_the_server_starts(tmp_pa
         HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), SCAFFOLD_CONFIG=str(config),
         TMPDIR=str(tmp_path / "tmp"), GIT_CONFIG_GLOBAL=None, GIT_CONFIG_NOSYSTEM="1",
     )  # fmt: skip
-    server = start_server(tmp_path / "tmp", "--renders", "1", env=env)
+    server = start_server(tmp_path / "tmp", "--workers", "1", env=env)
     try:
         server.wait_ready(1)
         before = _answers_in_zip(server, "first")

@@ -123,7 +123,7 @@ def test_health_says_503_while_no_worker_is_alive(tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT], ids=str)
 def test_every_signal_stops_it_with_its_code_no_traceback_and_no_scratch(tmp_path, sig):
-    server = start_server(tmp_path, "--renders", "1")
+    server = start_server(tmp_path, "--workers", "1")
     server.wait_ready(1)
     workers = server.workers()
     assert server.scratch_dirs()
@@ -137,7 +137,7 @@ def test_every_signal_stops_it_with_its_code_no_traceback_and_no_scratch(tmp_pat
 
 def test_with_stderr_closed_the_workers_still_start_and_render(tmp_path):
     port = free_port()
-    command = " ".join([*scaffold_command(), "serve", "--port", str(port), "--renders", "1"])
+    command = " ".join([*scaffold_command(), "serve", "--port", str(port), "--workers", "1"])
     process = subprocess.Popen(
         ["sh", "-c", f"exec {command} >/dev/null 2>&-"],
         env=clean_env(TMPDIR=str(tmp_path)),
@@ -157,7 +157,7 @@ def test_with_stderr_closed_the_workers_still_start_and_render(tmp_path):
 
 def test_a_full_tmpdir_is_reported_by_health_not_hidden(tmp_path):
     with tmpfs(tmp_path / "full", "64k") as full:
-        server = start_server(full, "--renders", "1")
+        server = start_server(full, "--workers", "1")
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

@@ -230,7 +230,7 @@ def test_a_port_in_use_is_a_one_line_error(server, workdir):
     [
         (["--port", "70000"], "argument --port: 70000 is out of range (0 to 65535)"),
         (["--port", "http"], "argument --port: 'http' is not a number"),
-        (["--renders", "0"], "argument --renders: 0 is out of range (1 to 64)"),
+        (["--workers", "0"], "argument --workers: 0 is out of range (1 to 64)"),
         (["--timeout", "0"], "argument --timeout: 0 is out of range (0.01 or more)"),
         (["--host", "no such host.invalid"], "cannot listen on 'no such host.invalid'"),
     ],
@@ -241,10 +241,55 @@ def test_bad_options_are_one_line_errors(workdir, args, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "parsed", "given", "given_parsed"),
+    [
+        ("--workers", "3", 3, "1", 1),
+        ("--queue", "0", 0, "5", 5),
+        ("--timeout", "2.5", 2.5, "1", 1.0),
+        ("--request-timeout", "4", 4.0, "2", 2.0),
+        ("--connections-per-client", "7", 7, "9", 9),
+        ("--cache-size", "2M", 2 * 1024 * 1024, "1K", 1024),
+    ],
+)
+def test_every_limit_comes_from_its_environment_variable_and_the_option_wins(
+    monkeypatch, option, value, parsed, given, given_parsed
+):
+    from scaffold._cli import build_parser
+
+    attribute = option.removeprefix("--").replace("-", "_")
+    monkeypatch.setenv(f"SCAFFOLD_SERVE_{attribute.upper()}", value)
+    assert getattr(build_parser().parse_args(["serve"]), attribute) == parsed
+    assert getattr(build_parser().parse_args(["serve", option, given]), attribute) == given_parsed
+
+
+def test_the_environment_sets_the_workers_and_the_time_limit_of_a_real_server(tmp_path):
+    env = clean_env(TMPDIR=str(tmp_path), SCAFFOLD_SERVE_WORKERS="2", SCAFFOLD_SERVE_TIMEOUT="0.01")
+    server = start_server(tmp_path, env=env)
+    try:
+        server.wait_ready(2)
+        assert server.health()["renders"]["workers"] == 2
+        busy = server.get(f"/starter.zip?{query(name='late')}")
+        assert busy.status == 503 and busy.headers["retry-after"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "variable", ["SCAFFOLD_SERVE_WORKERS", "SCAFFOLD_SERVE_QUEUE", "SCAFFOLD_SERVE_TIMEOUT"]
+)
+def test_a_bad_value_in_the_environment_is_refused_as_the_option_would_be(tmp_path, variable):
+    result = run_scaffold(["serve", "--port", "0"], tmp_path, env=clean_env(**{variable: "-5"}))
+    assert result.returncode == 2
+    option = variable.removeprefix("SCAFFOLD_SERVE_").lower()
+    assert f"argument --{option}: -5 is out of range" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3 and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("wildcard", ["0.0.0.0", "::"])  # noqa: S104
 def test_every_address_warns_checks_hosts_and_prints_an_address_that_answers(tmp_path, wildcard):
     server = start_server(
-        tmp_path, "--host", wildcard, "--renders", "1", "--allowed-host", "Proxy.Example"
+        tmp_path, "--host", wildcard, "--workers", "1", "--allowed-host", "Proxy.Example"
     )
     try:
         server.wait_ready(1)
@@ -276,7 +321,7 @@ def _has_ipv6_loopback() -> bool:
 @pytest.mark.parametrize("host", ["::1", "::"])
 def test_an_ipv6_address_answers_by_its_bracketed_host_name(tmp_path, host):
     """A Host header writes an IPv6 address in brackets: ``[::1]:PORT`` must pass the check."""
-    server = start_server(tmp_path, "--host", host, "--renders", "1")
+    server = start_server(tmp_path, "--host", host, "--workers", "1")
     try:
         deadline = time.monotonic() + 60
         while not (printed := re.findall(r"serving (http://\S+) ", server.output())):
@@ -315,7 +360,7 @@ def test_open_starts_the_users_browser_on_the_page(tmp_path):
     port = free_port()
     env = clean_env(TMPDIR=str(tmp_path), BROWSER=str(browser))
     process = subprocess.Popen(
-        [*scaffold_command(), "serve", "--port", str(port), "--open", "--renders", "1"],
+        [*scaffold_command(), "serve", "--port", str(port), "--open", "--workers", "1"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:

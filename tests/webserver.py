@@ -140,7 +140,7 @@ def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Se
 @contextlib.contextmanager
 def serving(tmp: Path, *args: str, workers: int = 2) -> Iterator[Server]:
     """A server that is ready to render with ``workers`` workers; stopped afterwards."""
-    server = start_server(tmp, *args, "--renders", str(workers))
+    server = start_server(tmp, *args, "--workers", str(workers))
     try:
         server.wait_ready(workers)
         yield server
