@@ -382,6 +382,45 @@ def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
         assert (tmp_path / archive).stat().st_size > 1000
 
 
+def _saving_curl_lines(text: str) -> list[str]:
+    """The curl command lines of ``text`` that write what they get to a file (``-O``/``-o``)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+    return [
+        line
+        for line in lines
+        if any(re.fullmatch(r"-[a-zA-Z]*[Oo][a-zA-Z]*", arg) for arg in shlex.split(line)[1:])
+    ]
+
+
+def test_every_download_example_fails_loudly_and_saves_nothing_on_an_error(server, tmp_path):
+    """README, docs, ``serve --help`` and the text page: ``curl -f``, so no JSON error as a zip."""
+    curl = shutil.which("curl")
+    if curl is None:
+        if ci_is_set():
+            pytest.fail("curl is missing: .ci/run installs it")
+        pytest.skip("curl is not installed")
+    root = DOC.parent.parent
+    texts = [(root / "README.md").read_text(encoding="utf-8")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((root / "docs").glob("*.md"))]
+    texts.append(server.get("/", **{"User-Agent": "curl/8.5.0", "Accept": "*/*"}).text)
+    examples = [line for text in texts for line in _saving_curl_lines(text)]
+    assert len(examples) >= 6
+    for line in examples:
+        args = shlex.split(line.split(" #")[0].replace(DOC_PORT, server.url))
+        assert any(re.fullmatch(r"-[a-zA-Z]*f[a-zA-Z]*", arg) for arg in args), line
+        # The same download with an answer the server refuses: an error, and no file.
+        broken = [re.sub(r"(starter\.[a-z.]+\?)", r"\1sise=huge&", arg) for arg in args]
+        if broken == args:  # the answers are posted
+            broken = [*args, "-d", "sise=huge"]
+        scratch = tmp_path / str(len(list(tmp_path.iterdir())))
+        scratch.mkdir()
+        result = subprocess.run(
+            [curl, *broken[1:], "-s"], cwd=scratch, capture_output=True, check=False
+        )
+        assert result.returncode == 22, line  # curl's exit code for an HTTP error with -f
+        assert list(scratch.iterdir()) == [], line
+
+
 @pytest.mark.parametrize(
     ("path", "media_type"),
     [
