@@ -11,6 +11,7 @@ directory to keep copies there (``docs/images`` refreshes the README's).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -269,6 +270,16 @@ def test_labels_and_contrast(chromium, server, scheme):
         assert sorted(measured) == sorted(selectors)
         for selector, ratio in measured.items():
             assert ratio >= 4.5, f"{scheme}: {selector} has contrast {ratio:.2f}"
+        # The theme follows the system's setting: the page and the highlighted code turn dark.
+        page.goto(f"{server.url}/?file=README.md")
+        for selector in ["html", "#viewer pre"]:
+            colour = page.evaluate(
+                "(selector) => getComputedStyle(document.querySelector(selector)).backgroundColor",
+                selector,
+            )
+            red, green, blue = map(int, re.findall(r"\d+", colour)[:3])
+            brightness = (red + green + blue) / 3
+            assert brightness < 60 if scheme == "dark" else brightness > 200, (selector, colour)
     finally:
         context.close()
 
