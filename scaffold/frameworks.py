@@ -213,7 +213,9 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         },
         setup_commands=("alembic upgrade head",),
         setup_is_database=True,
-        dev_command="uvicorn {package}.main:app --reload --port {port}",
+        # No proxy in development: uvicorn would otherwise believe X-Forwarded-For from
+        # 127.0.0.1, and any local client could pick the address the log-in limit counts.
+        dev_command="uvicorn {package}.main:app --reload --no-proxy-headers --port {port}",
         # gunicorn supervises the uvicorn workers: unlike `uvicorn --workers`, it
         # exits with an error status when the application cannot start.
         production_command=(

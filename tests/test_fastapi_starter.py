@@ -174,6 +174,8 @@ def test_the_dev_server_answers_localhost_from_a_env_made_as_the_readme_says(acc
                     "evil.example",
                 ]
             }
+            # No proxy in front: a forged X-Forwarded-For gets no fresh allowance.
+            forged = [log_in(port, f"203.0.113.{number}") for number in range(12)]
         finally:
             stop(server)
     finally:
@@ -183,12 +185,14 @@ def test_the_dev_server_answers_localhost_from_a_env_made_as_the_readme_says(acc
         f"localhost:{port}": 200, f"127.0.0.1:{port}": 200, f"[::1]:{port}": 200,
         "example.com": 200, "evil.example": 400,
     }  # fmt: skip
+    assert forged.count(401) == 10 and forged.count(429) == 2, forged
 
 
-def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path):
+@pytest.mark.parametrize("key", ["abc", "a" * 32, "abcd" * 20], ids=["short", "1 char", "4 chars"])
+def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path, key):
     project, bin_dir = accounts
     port = free_port()
-    settings = {**production_env(Framework.FASTAPI, port, tmp_path), "SECRET_KEY": "a" * 32}
+    settings = {**production_env(Framework.FASTAPI, port, tmp_path), "SECRET_KEY": key}
     env = project_env(bin_dir, **settings)
     server = start(project, FASTAPI.production_command.format(package="svc"), env)
     try:
@@ -202,7 +206,8 @@ def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path):
         "SECRET_KEY is too weak: use 50 or more characters, 5 or more of them different "
         '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
     )
-    assert f"RuntimeError: {message}\n" in output
+    assert "Traceback" not in output, output
+    assert [line for line in output.splitlines() if "SECRET_KEY" in line] == [f"Error: {message}"]
 
 
 def test_sign_ups_are_limited_per_client_and_refusals_hide_the_password(accounts, tmp_path):
