@@ -67,6 +67,9 @@ class FrameworkInfo:
     builtin_accounts: bool = False
     #: Why it cannot do without a database; empty when it can (``database=none``).
     needs_database: str = ""
+    #: Its ``/ready`` checks Redis whenever ``REDIS_URL`` is set, accounts or not
+    #: (the others only when log-in limits count there).
+    ready_checks_redis: bool = False
 
     @property
     def hosts_variable(self) -> str:
@@ -183,6 +186,7 @@ FRAMEWORKS: Mapping[Framework, FrameworkInfo] = {
         dev_command="flask --app {package} run --port {port}",
         production_command='gunicorn "{package}:create_app()"',
         pages=("/",),
+        ready_checks_redis=True,
     ),
     Framework.FASTAPI: FrameworkInfo(
         framework=Framework.FASTAPI,

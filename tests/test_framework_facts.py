@@ -83,6 +83,12 @@ def limits_log_ins() -> str:
     return f"{{%- macro limits_log_ins() -%}}\n{expression}\n{{%- endmacro -%}}"
 
 
+def ready_checks_redis() -> str:
+    own = _names(lambda info: info.builtin_accounts or info.ready_checks_redis)
+    expression = f"{{{{ 'yes' if framework in {own} or auth else '' }}}}"
+    return f"{{%- macro ready_checks_redis() -%}}\n{expression}\n{{%- endmacro -%}}"
+
+
 def hosts_variable() -> str:
     return _macro("hosts_variable", {i.framework.value: repr(i.hosts_variable) for i in _infos()})
 
@@ -102,6 +108,7 @@ BLOCKS: dict[tuple[Path, str], Callable[[], str]] = {
     (MACROS, "migrate"): migrate_command,
     (MACROS, "hosts"): hosts_variable,
     (MACROS, "log-in-limits"): limits_log_ins,
+    (MACROS, "ready-redis"): ready_checks_redis,
     (MACROS, "dev-sqlite"): dev_sqlite_url,
 }
 
