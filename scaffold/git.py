@@ -62,14 +62,19 @@ def copier_environment(env: Mapping[str, str] | None = None) -> Iterator[None]:
     """The same clean environment for the git that copier runs, plus ``env``, for the block.
 
     copier runs git through plumbum, which copies the environment when it is
-    imported: the variables are dropped from plumbum's copy, not from ``os.environ``.
+    imported, and asks dunamai (which runs git with ``os.environ``) for the
+    template's version: the variables are dropped from both for the block.
     """
     from plumbum import local
 
-    with local.env(**(env or {})):
-        for key in REDIRECTING & set(local.env.keys()):
-            del local.env[key]
-        yield
+    redirected = {key: os.environ.pop(key) for key in REDIRECTING & os.environ.keys()}
+    try:
+        with local.env(**(env or {})):
+            for key in REDIRECTING & set(local.env.keys()):
+                del local.env[key]
+            yield
+    finally:
+        os.environ.update(redirected)
 
 
 def run_git(

@@ -60,3 +60,19 @@ def test_a_bad_git_config_count_is_not_reported_as_no_repository(workdir):
             result.stderr
         )
         assert "not in a git repository" not in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"])
+def test_update_ignores_variables_that_point_git_elsewhere(workdir, tmp_path, variable):
+    """As inside a git hook: every git that update runs (copier's own included) stays home."""
+    assert run_scaffold(["new", "shop", "-y", "--framework", "flask"], workdir).returncode == 0
+    project = workdir / "shop"
+    elsewhere = tmp_path / "elsewhere" / "target"
+    result = run_scaffold(
+        ["update", "-d", "license=Apache-2.0"], project, env=clean_env(**{variable: str(elsewhere)})
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Apache License" in (project / "LICENSE").read_text()
+    assert "license: MIT -> Apache-2.0" in result.stdout + result.stderr
+    assert not elsewhere.parent.exists()
+    assert " M LICENSE\n" in git(project, "status", "--porcelain")  # left for the user to commit
