@@ -762,6 +762,30 @@ def test_an_edited_env_line_is_named_and_left_alone(project, home):
     assert "docker run -d --name shop-db" in result.stdout and "postgres:16" in result.stdout
 
 
+@pytest.mark.parametrize("kind", ["huge", "fifo", "binary"])
+def test_an_env_file_scaffold_cannot_read_is_named_and_left_alone(project, home, kind):
+    """The merge is done whatever .env is: read bounded, never whole, never waited on."""
+    env_file = project / ".env"
+    env_file.unlink()
+    if kind == "huge":  # sparse: 800 MB on paper, no disk
+        with env_file.open("wb") as stream:
+            stream.truncate(800 * 1024 * 1024)
+        reason = "larger than 256 KiB"
+    elif kind == "fifo":
+        os.mkfifo(env_file)
+        reason = "not a regular file"
+    else:
+        env_file.write_bytes(b"DATABASE_URL=\xff\xfe\n")
+        reason = "not UTF-8 text"
+    result = run(["update", "-d", "database=postgresql"], project, home)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert answers_of(project)["database"] == "postgresql"
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("Edit .env")]
+    assert line.startswith(f"Edit .env yourself: scaffold left it alone ({reason}")
+    assert line.endswith("writes DATABASE_URL=postgresql://postgres:postgres@localhost:5432/shop")
+
+
 # ------------------------------------------------------- bytes git does not hold
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from scaffold import bounded
 from scaffold.errors import UpdateError
 from scaffold.frameworks import FRAMEWORKS, Framework
 from scaffold.questions import Value
@@ -39,8 +40,11 @@ class EnvLine:
     #: What scaffold new wrote for the old answers, and would write for the new ones (None: none).
     before: str | None
     after: str | None
-    #: ``updated`` by scaffold; ``edited``: the user's own value, left alone; ``missing``: no .env.
-    state: Literal["updated", "edited", "missing"]
+    #: ``updated`` by scaffold; ``edited``: the user's own value, left alone; ``missing``: no .env;
+    #: ``unreadable``: a .env scaffold cannot read (too large, not UTF-8), left alone.
+    state: Literal["updated", "edited", "missing", "unreadable"]
+    #: Why the .env could not be read, for ``unreadable``.
+    reason: str = ""
 
 
 def changed_answers(before: Mapping[str, Value], after: Mapping[str, Value]) -> list[AnswerChange]:
@@ -75,12 +79,15 @@ def update_env_file(
     path = project / ENV_FILE
     if not keys:
         return []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UpdateError(f"cannot read {path}: {error}") from error
-    if lines is None:
+    try:  # bounded, as every file scaffold reads: the merge is done whatever .env holds
+        if path.exists() and not path.is_file():  # a FIFO would wait for a writer
+            raise UpdateError(f"{ENV_FILE}: not a regular file")
+        lines = bounded.read_text(path, ENV_FILE, UpdateError).splitlines()
+    except FileNotFoundError:
         return [EnvLine(key, old.get(key), new.get(key), "missing") for key in keys]
+    except UpdateError as error:
+        reason = str(error).removeprefix(f"{ENV_FILE}: ")
+        return [EnvLine(key, old.get(key), new.get(key), "unreadable", reason) for key in keys]
     result = []
     for key in keys:
         where = [number for number, line in enumerate(lines) if line.startswith(f"{key}=")]
@@ -131,6 +138,11 @@ def describe(changes: list[AnswerChange], env: list[EnvLine]) -> list[str]:
         elif line.state == "edited":
             lines.append(
                 f"Edit {ENV_FILE} yourself: {line.key} holds your own value; "
+                f"for the new answers scaffold new writes {wanted}"
+            )
+        elif line.state == "unreadable":
+            lines.append(
+                f"Edit {ENV_FILE} yourself: scaffold left it alone ({line.reason}); "
                 f"for the new answers scaffold new writes {wanted}"
             )
         else:
