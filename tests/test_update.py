@@ -434,6 +434,24 @@ def test_from_version_adopts_and_updates_a_010_project(project_010, home):
     assert run(["check-update"], project_010, home).returncode == 0
 
 
+def test_a_010_projects_own_ignored_compose_file_is_kept_when_the_template_adds_one(
+    project_010, home
+):
+    """The reported case on a project made by the 0.1.0 release: later templates add
+    compose.yaml, and the user's own, git-ignored one must survive the update."""
+    assert not git(project_010, "ls-files", "compose.yaml")  # 0.1.0 made none
+    own = "services:\n  mine:\n    image: my-own-stack\n"
+    (project_010 / "compose.yaml").write_text(own)
+    _ignore(project_010, "compose.yaml", untrack=False)
+    result = run(["update", "--from-version", "0.1.0"], project_010, home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (project_010 / "compose.yaml").read_text() == own
+    assert "kept      compose.yaml\n" in result.stdout
+    assert "the template's is in NAME.new" in error_line(result)
+    assert "services:" in (project_010 / "compose.yaml.new").read_text()
+    assert answers_of(project_010)["_commit"] == f"v{A}"
+
+
 # ------------------------------------------------------------------------- refusals
 
 
