@@ -14,7 +14,9 @@ import json
 import re
 import secrets
 import shutil
+import socketserver
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -292,3 +294,69 @@ def test_ready_answers_503_when_the_database_and_redis_are_down(installed_projec
     assert str(closed_port).encode() not in body and b"gone" not in body
     assert "no-store" in headers["Cache-Control"]
     assert health == 200  # liveness stays independent of the services
+
+
+class _SmtpSink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take a message: every one received is kept on the server."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 sink\r\n")
+        data: list[bytes] | None = None
+        for raw in self.rfile:
+            line = raw.rstrip(b"\r\n")
+            if data is not None:  # the message, up to a line holding one dot
+                if line == b".":
+                    self.server.messages.append(b"\n".join(data))
+                    data = None
+                    self.wfile.write(b"250 queued\r\n")
+                else:
+                    data.append(line)
+                continue
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                data = []
+                self.wfile.write(b"354 go on\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # EHLO, MAIL FROM, RCPT TO, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+def test_a_password_reset_mail_goes_out_through_the_smtp_server_of_the_environment(
+    installed_projects, tmp_path
+):
+    """In production the reset link goes out by SMTP to EMAIL_HOST:EMAIL_PORT."""
+    _framework, path, bin_dir = installed_projects(Framework.DJANGO)
+    sink = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpSink)
+    sink.messages = []  # what _SmtpSink received
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    mail = {
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(sink.server_address[1]),
+        "DEFAULT_FROM_EMAIL": "shop@example.com",
+    }
+    server, port = serve_production(path, bin_dir, tmp_path, **mail)
+    try:
+        env = project_env(bin_dir, **production_env(Framework.DJANGO, port, tmp_path), **mail)
+        create = (
+            "from django.contrib.auth import get_user_model; "
+            "get_user_model().objects.create_user('alice', 'alice@example.com', 'x')"
+        )
+        run_in(path, f'python manage.py shell -c "{create}"', env)
+        status, headers, body = request(port, "GET", "/accounts/password_reset/")
+        assert status == 200
+        cookie = headers["Set-Cookie"].split(";", 1)[0]
+        match = CSRF_INPUT.search(body)
+        assert match, body[:500]
+        form = f"csrfmiddlewaretoken={match.group(1).decode()}&email=alice%40example.com"
+        sent = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        status, headers, _body = request(port, "POST", "/accounts/password_reset/", sent, form)
+    finally:
+        stop(server)
+        sink.shutdown()
+        sink.server_close()
+    assert status == 302 and headers["Location"].endswith("/accounts/password_reset/done/")
+    (message,) = sink.messages
+    assert b"To: alice@example.com" in message and b"From: shop@example.com" in message
+    assert re.search(rb"/accounts/reset/[^/\s]+/[^/\s]+/", message), message.decode()
