@@ -8,6 +8,7 @@ Dependabot, Renovate, GitHub Actions and GitLab CI files.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
@@ -186,3 +187,50 @@ def test_update_bots_and_ci_match_their_schemas_and_build_the_image(
         assert words[:tag] + words[tag + 2 :] == readme_build_words(project)
     else:
         assert "docker" not in jobs and build == []
+
+
+def _create_table_calls(migration: Path) -> dict[str, ast.Call]:
+    """The ``op.create_table`` calls of a migration, by table name."""
+    calls = {}
+    for node in ast.walk(ast.parse(migration.read_text())):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "op.create_table":
+            calls[ast.literal_eval(node.args[0])] = node
+    return calls
+
+
+def _columns(model: Path, name: str) -> dict[str, str]:
+    """Each column of the model class ``name``: its annotation and its mapped_column call."""
+    (cls,) = [
+        node
+        for node in ast.walk(ast.parse(model.read_text()))
+        if isinstance(node, ast.ClassDef) and node.name == name
+    ]
+    return {
+        ast.unparse(item.target): f"{ast.unparse(item.annotation)} = {ast.unparse(item.value)}"
+        for item in cls.body
+        if isinstance(item, ast.AnnAssign) and item.value is not None
+    }
+
+
+def test_flask_and_fastapi_accounts_share_one_vocabulary(tmp_path):
+    """The same concept has the same name, type and length in both, and the same first migration.
+
+    What each keeps is its own on purpose: Flask's notes are a page's content,
+    FastAPI's items an API resource; both belong to their owner through ``owner_id``.
+    """
+    flask = render_project(tmp_path, Framework.FLASK, "-d", "auth=yes", name="one")
+    fastapi = render_project(tmp_path, Framework.FASTAPI, "-d", "auth=yes", name="two")
+    flask_migrations, fastapi_migrations = flask / "one" / "migrations", fastapi / "migrations"
+    assert (flask_migrations / "script.py.mako").read_bytes() == (
+        fastapi_migrations / "script.py.mako"
+    ).read_bytes()
+    first = [_create_table_calls(m / "versions" / "0001_initial.py")
+             for m in (flask_migrations, fastapi_migrations)]  # fmt: skip
+    assert ast.dump(first[0]["users"]) == ast.dump(first[1]["users"])
+    users = [_columns(flask / "one" / "models.py", "User"),
+             _columns(fastapi / "two" / "models.py", "User")]  # fmt: skip
+    assert users[0] == users[1] and {"username", "password_hash"} <= set(users[0])
+    owned = [_columns(flask / "one" / "models.py", "Note"),
+             _columns(fastapi / "two" / "models.py", "Item")]  # fmt: skip
+    assert owned[0]["owner_id"] == owned[1]["owner_id"]
+    assert "ForeignKey('users.id')" in owned[0]["owner_id"]
