@@ -116,10 +116,10 @@ def _text(value: object) -> str:
 
 def page_state(given: Mapping[str, str]) -> PageState:
     """Check the answers as the CLI would; whatever the outcome, say what the form shows."""
-    # What the form sent for another framework is left out of what the page shows and links to.
     plan: ProjectPlan | None = None
     problems: tuple[Problem, ...] = ()
     sent = {key: value for key, value in given.items() if key != FILE_KEY}
+    # What the form sent for another framework is left out of what the page shows and links to.
     try:
         answers = form_answers(sent)
     except AnswersError as error:  # a form naming no framework: its answers as they came
