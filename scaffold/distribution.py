@@ -56,7 +56,8 @@ class Installation:
             newer = shlex.quote(
                 str(self.source.with_name("scaffold_starter-NEWER-py3-none-any.whl"))
             )
-            fresh = {"uv": "uv tool install", "pipx": "pipx install --force"}.get(self.tool)
+            reinstall = {"uv": "uv tool install --reinstall", "pipx": "pipx install --force"}
+            fresh = reinstall.get(self.tool)
             return f"{fresh} {newer}" if fresh else f"{self._pip()} install --upgrade {newer}"
         if self.tool == "uv":
             upgrade = f"uv tool upgrade {DISTRIBUTION}"
