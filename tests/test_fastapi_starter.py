@@ -188,12 +188,11 @@ def test_the_dev_server_answers_localhost_from_a_env_made_as_the_readme_says(acc
     assert forged.count(401) == 10 and forged.count(429) == 2, forged
 
 
-@pytest.mark.parametrize("key", ["abc", "a" * 32, "abcd" * 20], ids=["short", "1 char", "4 chars"])
-def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path, key):
+def refused_start(accounts: tuple[Path, Path], tmp_path: Path, **settings: str) -> str:
+    """What gunicorn printed when it would not start with ``settings``; it must exit non-zero."""
     project, bin_dir = accounts
     port = free_port()
-    settings = {**production_env(Framework.FASTAPI, port, tmp_path), "SECRET_KEY": key}
-    env = project_env(bin_dir, **settings)
+    env = project_env(bin_dir, **{**production_env(Framework.FASTAPI, port, tmp_path), **settings})
     server = start(project, FASTAPI.production_command.format(package="svc"), env)
     try:
         server.wait(timeout=180)
@@ -201,13 +200,25 @@ def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path, key):
         stop(server)
     assert server.stdout is not None
     output = server.stdout.read().decode(errors="replace")
-    assert server.returncode != 0
+    assert server.returncode != 0, output
+    assert "Traceback" not in output, output
+    return output
+
+
+@pytest.mark.parametrize("key", ["abc", "a" * 32, "abcd" * 20], ids=["short", "1 char", "4 chars"])
+def test_a_weak_secret_stops_gunicorn_with_one_line(accounts, tmp_path, key):
+    output = refused_start(accounts, tmp_path, SECRET_KEY=key)
     message = (
         "SECRET_KEY is too weak: use 50 or more characters, 5 or more of them different "
         '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
     )
-    assert "Traceback" not in output, output
     assert [line for line in output.splitlines() if "SECRET_KEY" in line] == [f"Error: {message}"]
+
+
+def test_a_malformed_setting_stops_gunicorn_with_one_line_naming_it(accounts, tmp_path):
+    output = refused_start(accounts, tmp_path, LOGIN_RATE_LIMIT="lots")
+    (line,) = [line for line in output.splitlines() if "LOGIN_RATE_LIMIT" in line]
+    assert line.startswith("Error: LOGIN_RATE_LIMIT: "), line
 
 
 def test_sign_ups_are_limited_per_client_and_refusals_hide_the_password(accounts, tmp_path):

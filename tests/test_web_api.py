@@ -356,12 +356,18 @@ def matches(shown: object, live: object) -> bool:
     return shown == live
 
 
-def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
+def curl_or_skip() -> str:
+    """curl's path; CI must have it (``.ci/run`` installs it), elsewhere its tests skip."""
     curl = shutil.which("curl")
     if curl is None:
         if ci_is_set():
             pytest.fail("curl is missing: .ci/run installs it")
         pytest.skip("curl is not installed")
+    return curl
+
+
+def test_every_curl_example_of_the_docs_answers_as_shown(server, tmp_path):
+    curl = curl_or_skip()
     examples = doc_examples()
     assert len(examples) >= 8
     for line, shown in examples:
@@ -394,11 +400,7 @@ def _saving_curl_lines(text: str) -> list[str]:
 
 def test_every_download_example_fails_loudly_and_saves_nothing_on_an_error(server, tmp_path):
     """README, docs, ``serve --help`` and the text page: ``curl -f``, so no JSON error as a zip."""
-    curl = shutil.which("curl")
-    if curl is None:
-        if ci_is_set():
-            pytest.fail("curl is missing: .ci/run installs it")
-        pytest.skip("curl is not installed")
+    curl = curl_or_skip()
     root = DOC.parent.parent
     texts = [(root / "README.md").read_text(encoding="utf-8")]
     texts += [path.read_text(encoding="utf-8") for path in sorted((root / "docs").glob("*.md"))]

@@ -41,7 +41,7 @@ class EnvLine:
     before: str | None
     after: str | None
     #: ``updated`` by scaffold; ``edited``: the user's own value, left alone; ``missing``: no .env;
-    #: ``unreadable``: a .env scaffold cannot read (too large, not UTF-8), left alone.
+    #: ``unreadable``: a .env scaffold cannot read (too large, not UTF-8, not a file), left alone.
     state: Literal["updated", "edited", "missing", "unreadable"]
     #: Why the .env could not be read, for ``unreadable``.
     reason: str = ""
@@ -79,15 +79,18 @@ def update_env_file(
     path = project / ENV_FILE
     if not keys:
         return []
+
+    def left_alone(state: Literal["missing", "unreadable"], reason: str = "") -> list[EnvLine]:
+        return [EnvLine(key, old.get(key), new.get(key), state, reason) for key in keys]
+
+    if path.exists() and not path.is_file():  # the bounded reader would wait on a FIFO
+        return left_alone("unreadable", "not a regular file")
     try:  # bounded, as every file scaffold reads: the merge is done whatever .env holds
-        if path.exists() and not path.is_file():  # a FIFO would wait for a writer
-            raise UpdateError(f"{ENV_FILE}: not a regular file")
         lines = bounded.read_text(path, ENV_FILE, UpdateError).splitlines()
     except FileNotFoundError:
-        return [EnvLine(key, old.get(key), new.get(key), "missing") for key in keys]
+        return left_alone("missing")
     except UpdateError as error:
-        reason = str(error).removeprefix(f"{ENV_FILE}: ")
-        return [EnvLine(key, old.get(key), new.get(key), "unreadable", reason) for key in keys]
+        return left_alone("unreadable", str(error).removeprefix(f"{ENV_FILE}: "))
     result = []
     for key in keys:
         where = [number for number, line in enumerate(lines) if line.startswith(f"{key}=")]

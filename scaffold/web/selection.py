@@ -129,11 +129,11 @@ def _may_be_blank() -> frozenset[str]:
     return frozenset({NAME_KEY, FRAMEWORK_KEY, *texts})
 
 
-def exact_framework(raw: object) -> Framework:
-    """The framework named exactly (as ``--framework`` accepts it); ValueError otherwise."""
+def exact_framework(raw: object, key: str = FRAMEWORK_KEY) -> Framework:
+    """The framework named exactly (as ``--framework`` accepts it); ValueError naming ``key``."""
     names = [framework.value for framework in Framework]
     if raw not in names:
-        raise ValueError(f"framework={format_value(raw)} is not one of: {', '.join(names)}")
+        raise ValueError(f"{key}={format_value(raw)} is not one of: {', '.join(names)}")
     return Framework(raw)
 
 
@@ -174,10 +174,9 @@ def form_answers(given: Mapping[str, str]) -> dict[str, str]:
     shown_for = data.pop(FORM_KEY, None)
     if shown_for is not None:
         try:
-            exact_framework(shown_for)
+            exact_framework(shown_for, FORM_KEY)
         except ValueError as error:  # only the page sends it, naming a framework
-            message = str(error).replace(FRAMEWORK_KEY, FORM_KEY, 1)
-            raise AnswersError([Problem(FORM_KEY, message)]) from error
+            raise AnswersError([Problem(FORM_KEY, str(error))]) from error
     framework = _framework_of(data)
     if shown_for is None or framework.value == shown_for:
         return data
