@@ -1,6 +1,6 @@
 """Measure the starters' throughput under gunicorn against bare apps of the same framework.
 
-    python benchmarks/servers.py [--framework F ...] [--rounds 5] [--duration 5]
+    python benchmarks/servers.py [--framework F ...] [--rounds 7] [--duration 5]
                                  [--connections 8] [--quick] [--write FILE]
 
 For each framework the script renders the default project (database sqlite)
@@ -435,6 +435,10 @@ class Run:
     #: Requests answered per second of the server's CPU time (its main process and worker).
     requests_per_cpu_second: float
 
+    def throughput(self, cpu: bool) -> float:
+        """Requests per second of the server's CPU time, or of wall time."""
+        return self.requests_per_cpu_second if cpu else self.requests_per_second
+
 
 @dataclass
 class Row:
@@ -448,21 +452,28 @@ class Row:
 
     def median(self, runs: Sequence[Run], cpu: bool) -> float:
         """The median throughput of ``runs``, per CPU second or per second of wall time."""
-        return statistics.median(
-            run.requests_per_cpu_second if cpu else run.requests_per_second for run in runs
-        )
+        return statistics.median(run.throughput(cpu) for run in runs)
+
+    def round_ratios(self, cpu: bool) -> list[float]:
+        """The starter's throughput as a share of the bare app's, round by round."""
+        return [
+            starter.throughput(cpu) / bare.throughput(cpu)
+            for starter, bare in zip(self.starter, self.bare, strict=True)
+        ]
 
     def ratio(self, cpu: bool) -> float:
-        """The starter's median throughput as a share of the bare app's: above 1 is faster."""
-        return self.median(self.starter, cpu) / self.median(self.bare, cpu)
+        """The median of the rounds' ratios: above 1, the starter is faster.
+
+        The two runs of a round are taken back to back, so a change in the
+        machine's speed between rounds (other work, a busier host) cancels out
+        in the round's ratio; in a quotient of the two sides' medians it need not.
+        """
+        return statistics.median(self.round_ratios(cpu))
 
     @property
     def spread(self) -> tuple[float, float]:
         """The lowest and highest CPU ratio of a single round: how steady the measure was."""
-        ratios = [
-            starter.requests_per_cpu_second / bare.requests_per_cpu_second
-            for starter, bare in zip(self.starter, self.bare, strict=True)
-        ]
+        ratios = self.round_ratios(cpu=True)
         return min(ratios), max(ratios)
 
     @property
@@ -733,7 +744,11 @@ EXPLANATION = f"""\
 - *Load*: wrk with one thread, a warm-up of 1 s per app and endpoint, then rounds
   that alternate starter and bare (the order flips every round). A response that
   is not a 200 or a socket error fails the benchmark instead of giving a figure.
-- *Ratio*: the starter's median requests per second over the bare app's.
+- *Ratio*: the median, over the rounds, of the starter's requests per second as
+  a share of the bare app's in the same round. The two runs of a round are back
+  to back, so a change in the machine's speed between rounds cancels out in
+  their ratio; the quotient of the two medians in the columns beside it need not
+  be the same figure.
 - *CPU ratio*: the same for requests per second of the server's CPU time (user
   and system time of gunicorn and its worker, from /proc, over each run). The
   worker is busy all through a run, so this is the inverse of the CPU cost of a
@@ -755,9 +770,9 @@ def report(
         "bare app of the same framework, under the same gunicorn command with one worker, "
         f"loaded in turn by `wrk` with {load.connections} connections on 127.0.0.1. Each "
         f"figure is the median of {load.rounds} runs of {load.duration} s; a ratio is the "
-        "starter's figure as a share of the bare app's, and the target is the least share "
-        "of the CPU ratio (requests per second of the server's CPU time) that issue 12 "
-        "accepts."
+        "median, over the rounds, of the starter's figure as a share of the bare app's in "
+        "the same round, and the target is the least CPU ratio (requests per second of "
+        "the server's CPU time) that issue 12 accepts."
     )
     facts = (
         f"Last run: {date.today().isoformat()}, {machine}, {os.cpu_count()} CPUs, load "
@@ -812,7 +827,7 @@ def main() -> None:
         "--framework", action="append", choices=[f.value for f in Framework],
         help="measure this framework (repeat for several; default: all)",
     )  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=5, help="runs of each app and endpoint")
+    parser.add_argument("--rounds", type=int, default=7, help="runs of each app and endpoint")
     parser.add_argument("--duration", type=int, default=5, help="seconds of each run")
     parser.add_argument("--connections", type=int, default=8, help="open connections of wrk")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round of 1 s")
