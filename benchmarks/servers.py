@@ -12,16 +12,17 @@ same venv, it writes a bare app of the same framework with the same two
 endpoints over the same kind of rows (for Django, a fresh ``django-admin
 startproject``). Both run under the README's gunicorn command with one worker.
 
-wrk then loads /health and the list page of each in turn, on 127.0.0.1 only:
-a warm-up, then several rounds that alternate starter and bare, so that a burst
-of other work on the machine hits both sides. Any response but a 200, and any
-socket error, fails the benchmark. Each run gives two figures: requests per
-second of wall time, and requests per second of the server's CPU time (its
-processes' user and system time, read from /proc). With one worker kept busy,
-both say how much work a request costs; the second leaves out the time a
-shared machine gives to other work, so it stays steady where the first
-swings. The medians of each are reported as the starter's share of the bare
-app's; the target is judged on the CPU figure.
+wrk then loads /health and the list page of each in turn, on 127.0.0.1 only,
+in rounds that alternate starter and bare, so that a burst of other work on
+the machine hits both sides; each round starts both servers afresh and warms
+them up. Any response but a 200, and any socket error, fails the benchmark.
+Each run gives two figures: requests per second of wall time, and requests per
+second of the server's CPU time (its processes' user and system time, read
+from /proc). With one worker kept busy, both say how much work a request
+costs; the second leaves out the time a shared machine gives to other work,
+so it stays steady where the first swings. Each is reported as the median,
+over the rounds, of the starter's figure as a share of the bare app's in the
+same round; the target is judged on the CPU figure.
 """
 
 from __future__ import annotations
@@ -667,20 +668,25 @@ def measure(case: Case, load: Load, work: Path) -> tuple[list[Row], str]:
         (app.name, path): [] for app in (starter, bare) for path in paths
     }
     production_command = FRAMEWORKS[case.framework].production_command
-    with contextlib.ExitStack() as servers:
-        apps = [
-            servers.enter_context(
-                serving(app, production_command.format(package=app.name), case.proxy_headers)
-            )
-            for app in (starter, bare)
-        ]
-        marker = f"Row {ROWS - 1}"
-        for app in apps:
-            if marker not in get(app.url + case.list_path, case.proxy_headers):
-                sys.exit(f"benchmark set-up failed: {app.name}'s {case.list_path} lacks {marker}")
-            for path in paths:  # warm-up: imports, caches, database connections
-                loader.run(app, path, 1)
-        for index in range(load.rounds):
+    marker = f"Row {ROWS - 1}"
+    for index in range(load.rounds):
+        # Fresh servers every round: a process keeps its memory layout and hash
+        # seed for life, and one slow process would otherwise weigh on every
+        # round of its side.
+        with contextlib.ExitStack() as servers:
+            apps = [
+                servers.enter_context(
+                    serving(app, production_command.format(package=app.name), case.proxy_headers)
+                )
+                for app in (starter, bare)
+            ]
+            for app in apps:
+                if marker not in get(app.url + case.list_path, case.proxy_headers):
+                    sys.exit(
+                        f"benchmark set-up failed: {app.name}'s {case.list_path} lacks {marker}"
+                    )
+                for path in paths:  # warm-up: imports, caches, database connections
+                    loader.run(app, path, 1)
             for path in paths:
                 for app in apps if index % 2 == 0 else apps[::-1]:
                     run = loader.run(app, path, load.duration)
@@ -741,8 +747,12 @@ EXPLANATION = f"""\
 - *Production mode*: debug off, a fresh random secret, 127.0.0.1 as the only
   allowed host. The Django starter redirects plain HTTP to HTTPS, so it trusts
   the `X-Forwarded-Proto` header of a TLS proxy and wrk sends it to both apps.
-- *Load*: wrk with one thread, a warm-up of 1 s per app and endpoint, then rounds
-  that alternate starter and bare (the order flips every round). A response that
+- *Load*: wrk with one thread, in rounds that alternate starter and bare (the
+  order flips every round). Each round starts both servers afresh and warms each
+  app and endpoint up for 1 s. A process keeps its memory layout and hash seed
+  for life: of six FastAPI starter processes started in turn, one ran about 20%
+  slower than the others in two of its three runs, and it would have weighed on
+  every round of a run served by it alone. A response that
   is not a 200 or a socket error fails the benchmark instead of giving a figure.
 - *Ratio*: the median, over the rounds, of the starter's requests per second as
   a share of the bare app's in the same round. The two runs of a round are back
