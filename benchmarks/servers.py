@@ -752,8 +752,8 @@ EXPLANATION = f"""\
   app and endpoint up for 1 s. A process keeps its memory layout and hash seed
   for life: of six FastAPI starter processes started in turn, one ran about 20%
   slower than the others in two of its three runs, and it would have weighed on
-  every round of a run served by it alone. A response that
-  is not a 200 or a socket error fails the benchmark instead of giving a figure.
+  every round of a run served by it alone. A response that is not a 200 or a
+  socket error fails the benchmark instead of giving a figure.
 - *Ratio*: the median, over the rounds, of the starter's requests per second as
   a share of the bare app's in the same round. The two runs of a round are back
   to back, so a change in the machine's speed between rounds cancels out in
