@@ -68,10 +68,11 @@ def signals_interrupt(*, restore: bool = True) -> Iterator[None]:
 
     A signal arriving once the command is over (while the final message is
     printed) is ignored. The previous handlers come back after the block,
-    unless ``restore`` is false: the process ends with the block, and a signal
-    between the two would otherwise replace the command's exit code with its
-    own. Outside the main thread Python cannot set handlers, so nothing
-    changes there.
+    unless ``restore`` is false: the process ends with the block, so from then
+    on the signals are ignored outright. Python puts the default handlers back
+    as it shuts down, and a signal in that moment would otherwise kill the
+    process and replace the command's exit code with its own. Outside the main
+    thread Python cannot set handlers, so nothing changes there.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -85,9 +86,8 @@ def signals_interrupt(*, restore: bool = True) -> Iterator[None]:
         yield
     finally:
         _state.armed = False
-        if restore:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler if restore else signal.SIG_IGN)
 
 
 def stop_interrupting() -> None:

@@ -517,6 +517,25 @@ def test_a_signal_once_the_command_is_over_leaves_its_exit_code(workdir):
     assert (workdir / "late" / "pyproject.toml").is_file()
 
 
+@pytest.mark.parametrize("number", SIGNALS, ids=[s.name for s in SIGNALS])
+def test_signals_until_the_process_is_gone_leave_its_exit_code(workdir, number):
+    """Signals sent one after another, from the error line to the exit, change nothing.
+
+    Python puts the default handlers back as it shuts down, so one of them used
+    to kill scaffold there, and the caller saw the signal instead of exit 2.
+    """
+    process = start(["new", "Bad Name!", "-y"], workdir)
+    assert process.stderr is not None
+    assert "is not a valid package name" in process.stderr.readline()
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        process.send_signal(number)  # a no-op once the process has ended
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err
+    assert "interrupted" not in err and "Traceback" not in err
+    assert list(workdir.iterdir()) == []
+
+
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_at_a_prompt_exits_128_plus_n_and_writes_nothing(workdir, tmp_path, number):
     child = at_a_prompt(workdir, tmp_path)
