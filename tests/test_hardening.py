@@ -130,8 +130,8 @@ def test_pages_carry_the_security_headers(installed, tmp_path):
     html_page = "/docs" if framework == Framework.FASTAPI else "/"
     with production_server(installed, tmp_path, "text") as (port, _lines):
         status, headers = request(port, "/", FROM_THE_PROXY)
-        _status, html_headers = request(port, html_page, FROM_THE_PROXY)
-    assert status == 200
+        html_status, html_headers = request(port, html_page, FROM_THE_PROXY)
+    assert status == 200 and html_status == 200
     assert "max-age=" in (headers["Strict-Transport-Security"] or "")
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert html_headers["Referrer-Policy"]
